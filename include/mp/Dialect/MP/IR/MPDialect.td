@@ -1,0 +1,67 @@
+//===- MPDialect.td - The mp dialect definition ------------*- tablegen -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The mp dialect describes a CNN training step (forward, backward, optimizer)
+// on f32 tensors, plus the `mp.cast` op that emulates low-precision storage.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MP_DIALECT_MP_IR_MPDIALECT_TD
+#define MP_DIALECT_MP_IR_MPDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def MP_Dialect : Dialect {
+  let name = "mp";
+  let cppNamespace = "::mp";
+  let summary = "Mixed-precision training graphs";
+  let description = [{
+    Ops for the forward, backward and optimizer phases of a CNN training step
+    on NCHW f32 tensors, the `#mp.format` attribute that describes a
+    floating-point storage format, and `mp.cast`, which rounds every element
+    of an f32 tensor to such a format while keeping the f32 container.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Adds the attributes; defined next to their storage in MPAttrs.cpp.
+    void registerAttributes();
+    /// Discardable attribute naming a tensor stably (e.g. "layer1.0.conv1.weight").
+    static constexpr ::llvm::StringLiteral getNameAttrName() { return "mp.name"; }
+    /// Discardable attribute giving a function argument or result its role.
+    static constexpr ::llvm::StringLiteral getRoleAttrName() { return "mp.role"; }
+  }];
+}
+
+class MP_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MP_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def MP_Tensor : RankedTensorOf<[F32], [HasStaticShapePred],
+                               "statically shaped f32 tensor">;
+def MP_Tensor1D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
+                                 "statically shaped 1-D f32 tensor">;
+def MP_Tensor2D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2]>],
+                                 "statically shaped 2-D f32 tensor">;
+def MP_Tensor4D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[4]>],
+                                 "statically shaped 4-D f32 tensor (NCHW)">;
+def MP_Tensor2DOr4D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2, 4]>],
+                                     "statically shaped 2-D or 4-D f32 tensor">;
+def MP_Scalar : RankedTensorOf<[F32], [HasAnyRankOfPred<[0]>], "0-D f32 tensor">;
+def MP_Labels : RankedTensorOf<[I32, I64], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
+                               "statically shaped 1-D i32 or i64 tensor of class labels">;
+def MP_Seed : RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
+def MP_Count : RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
+def MP_Pair : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;
+
+#endif // MP_DIALECT_MP_IR_MPDIALECT_TD

@@ -1,0 +1,40 @@
+//===- MPInterfaces.td - mp op interfaces ------------------*- tablegen -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MP_DIALECT_MP_IR_MPINTERFACES_TD
+#define MP_DIALECT_MP_IR_MPINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def MP_TrainingOpInterface : OpInterface<"TrainingOpInterface"> {
+  let cppNamespace = "::mp";
+  let description = [{
+    Implemented by every mp op that belongs to one phase of a training step.
+    Tells the phase (forward, backward, optimizer) and the role of each
+    result in the paper's terms (activation v, activation gradient dv, weight
+    gradient dtheta, ...). Analyses use this interface, never op names.
+
+    The default implementations read the phase trait of the op
+    (`ForwardPhase`, `BackwardPhase`, `OptimizerPhase`); ops whose results have
+    mixed roles override `getResultRole`.
+  }];
+  let methods = [
+    InterfaceMethod<"Returns the phase this op belongs to.", "::mp::Phase",
+      "getPhase", (ins), [{}], [{ return ConcreteOp::kPhase; }]>,
+    InterfaceMethod<"Returns the role of result `index`.", "::mp::Role",
+      "getResultRole", (ins "unsigned":$index), [{}], [{
+        (void)index;
+        return ConcreteOp::kDefaultRole;
+      }]>,
+  ];
+}
+
+def MP_ForwardPhase : NativeOpTrait<"ForwardPhase"> { let cppNamespace = "::mp"; }
+def MP_BackwardPhase : NativeOpTrait<"BackwardPhase"> { let cppNamespace = "::mp"; }
+def MP_OptimizerPhase : NativeOpTrait<"OptimizerPhase"> { let cppNamespace = "::mp"; }
+
+#endif // MP_DIALECT_MP_IR_MPINTERFACES_TD

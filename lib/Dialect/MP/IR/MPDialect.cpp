@@ -1,0 +1,158 @@
+//===- MPDialect.cpp - The mp dialect --------------------------*- C++ -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Dialect registration and verification of the discardable `mp.*` attributes
+// (`mp.role`, `mp.name`) on operations, function arguments and results.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mp/Dialect/MP/IR/MPDialect.h"
+
+#include "mp/Dialect/MP/IR/MPAttrs.h"
+#include "mp/Dialect/MP/IR/MPOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace mp;
+
+#include "mp/Dialect/MP/IR/MPOpsDialect.cpp.inc"
+
+void MPDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "mp/Dialect/MP/IR/MPOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+/// Roles a function argument may carry; the others are produced by ops.
+static bool isArgumentRole(Role role) {
+  switch (role) {
+  case Role::input:
+  case Role::label:
+  case Role::weight:
+  case Role::momentum:
+  case Role::bn_stat:
+  case Role::learning_rate:
+  case Role::loss_scale:
+  case Role::seed:
+  case Role::flag:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Checks that a value of type `type` can play `role`. `what` names the value
+/// in the message ("argument #2").
+static LogicalResult verifyRoleType(Operation *op, Role role, Type type,
+                                    const Twine &what) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  auto fail = [&](StringRef expected) {
+    return op->emitOpError() << what << " has role '" << stringifyRole(role)
+                             << "' and must be " << expected << ", but got "
+                             << type;
+  };
+  switch (role) {
+  case Role::label:
+    if (!tensor || tensor.getRank() != 1 || !tensor.hasStaticShape() ||
+        !tensor.getElementType().isSignlessInteger() ||
+        (tensor.getElementType().getIntOrFloatBitWidth() != 32 &&
+         tensor.getElementType().getIntOrFloatBitWidth() != 64))
+      return fail("a 1-D i32 or i64 tensor");
+    return success();
+  case Role::learning_rate:
+  case Role::loss_scale:
+  case Role::loss:
+    if (!tensor || tensor.getRank() != 0 || !tensor.getElementType().isF32())
+      return fail("a 0-D f32 tensor");
+    return success();
+  case Role::seed:
+    if (!tensor || tensor.getRank() != 0 ||
+        !tensor.getElementType().isSignlessInteger(64))
+      return fail("a 0-D i64 tensor");
+    return success();
+  case Role::flag:
+  case Role::metric:
+    if (!tensor || !tensor.getElementType().isSignlessInteger())
+      return fail("an integer tensor");
+    return success();
+  default:
+    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
+      return fail("a statically shaped f32 tensor");
+    return success();
+  }
+}
+
+static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr,
+                                    const Twine &what) {
+  auto str = dyn_cast<StringAttr>(attr.getValue());
+  if (!str || str.getValue().empty())
+    return op->emitOpError() << "'mp.name' on " << what
+                             << " must be a non-empty string";
+  return success();
+}
+
+LogicalResult MPDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  if (attr.getName() == getNameAttrName())
+    return verifyNameAttr(op, attr, "an operation");
+  if (attr.getName() == getRoleAttrName()) {
+    if (!isa<RoleAttr>(attr.getValue()))
+      return op->emitOpError() << "'mp.role' must be a #mp.role attribute";
+    return success();
+  }
+  return op->emitOpError() << "unknown mp dialect attribute '"
+                           << attr.getName().getValue() << "'";
+}
+
+LogicalResult MPDialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned regionIndex,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  std::string what = "argument #" + std::to_string(argIndex);
+  if (attr.getName() == getNameAttrName())
+    return verifyNameAttr(op, attr, what);
+  if (attr.getName() != getRoleAttrName())
+    return op->emitOpError() << "unknown mp dialect attribute '"
+                             << attr.getName().getValue() << "' on " << what;
+  auto role = dyn_cast<RoleAttr>(attr.getValue());
+  if (!role)
+    return op->emitOpError() << "'mp.role' on " << what
+                             << " must be a #mp.role attribute";
+  if (!isArgumentRole(role.getValue()))
+    return op->emitOpError()
+           << what << " cannot have role '" << stringifyRole(role.getValue())
+           << "': that role is produced by ops, not passed in";
+  Region &region = op->getRegion(regionIndex);
+  if (region.empty() || argIndex >= region.front().getNumArguments())
+    return success();
+  return verifyRoleType(op, role.getValue(),
+                        region.front().getArgument(argIndex).getType(), what);
+}
+
+LogicalResult MPDialect::verifyRegionResultAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attr) {
+  std::string what = "result #" + std::to_string(resultIndex);
+  if (attr.getName() == getNameAttrName())
+    return verifyNameAttr(op, attr, what);
+  if (attr.getName() != getRoleAttrName())
+    return op->emitOpError() << "unknown mp dialect attribute '"
+                             << attr.getName().getValue() << "' on " << what;
+  auto role = dyn_cast<RoleAttr>(attr.getValue());
+  if (!role)
+    return op->emitOpError() << "'mp.role' on " << what
+                             << " must be a #mp.role attribute";
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn || resultIndex >= fn.getResultTypes().size())
+    return success();
+  return verifyRoleType(op, role.getValue(), fn.getResultTypes()[resultIndex],
+                        what);
+}

@@ -1,0 +1,27 @@
+//===- InitMP.cpp - Register the mp dialect and passes ---------*- C++ -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "mp/InitMP.h"
+
+#include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void mp::registerMPDialects(mlir::DialectRegistry &registry) {
+  registry.insert<mp::MPDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+}
+
+void mp::registerMPPasses() {
+  // Upstream passes mp pipelines and tests use; hand-picked (STYLE.md B12).
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+}
