@@ -19,7 +19,7 @@ namespace mp {
 void registerMPDialects(mlir::DialectRegistry &registry);
 
 /// Registers every mp pass and pipeline with the global pass registry.
-void registerMPPasses();
+void registerAllMPPasses();
 
 } // namespace mp
 

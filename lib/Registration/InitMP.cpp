@@ -8,6 +8,7 @@
 #include "mp/InitMP.h"
 
 #include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mp/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -19,9 +20,10 @@ void mp::registerMPDialects(mlir::DialectRegistry &registry) {
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
 }
 
-void mp::registerMPPasses() {
+void mp::registerAllMPPasses() {
   // Upstream passes mp pipelines and tests use; hand-picked (STYLE.md B12).
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  mp::registerMPPasses();
 }

@@ -18,7 +18,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mp::registerMPDialects(registry);
-  mp::registerMPPasses();
+  mp::registerAllMPPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "mp-opt: mixed-precision training compiler driver\n",
       registry));

@@ -14,6 +14,7 @@
 
 #include "mp/Dialect/MP/IR/MPAttrs.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 

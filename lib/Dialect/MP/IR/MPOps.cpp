@@ -486,6 +486,8 @@ LogicalResult SGDOp::verify() {
   return success();
 }
 
+Role AllFiniteOp::getResultRole(unsigned) { return Role::flag; }
+
 Role SGDOp::getResultRole(unsigned index) {
   return index == 0 ? Role::master_weight : Role::momentum;
 }

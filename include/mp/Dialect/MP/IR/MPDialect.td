@@ -27,6 +27,8 @@ def MP_Dialect : Dialect {
     of an f32 tensor to such a format while keeping the f32 container.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // Gradient rules materialize zero tensors with arith.constant.
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;

@@ -33,6 +33,30 @@ def MP_TrainingOpInterface : OpInterface<"TrainingOpInterface"> {
   ];
 }
 
+def MP_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::mp";
+  let description = [{
+    The reverse-mode derivative rule of an op. `mp-build-training-step` calls
+    it on every op between the weights and the loss, in reverse program
+    order, so each op's rule lives with the op and not in the pass.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds the gradients of the operands at the builder's insertion point.
+        `resultGrads` has one entry per result: the gradient of the loss with
+        respect to that result, or null when the result does not reach the
+        loss. `needed[i]` says whether operand `i` needs a gradient. On
+        success `operandGrads` holds one value per operand (null where not
+        needed or where the operand has no gradient, like labels). Emits an
+        error and fails when the op cannot be differentiated.
+      }], "::llvm::LogicalResult", "buildGradients",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$resultGrads,
+           "::llvm::ArrayRef<bool>":$needed,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>,
+  ];
+}
+
 def MP_ForwardPhase : NativeOpTrait<"ForwardPhase"> { let cppNamespace = "::mp"; }
 def MP_BackwardPhase : NativeOpTrait<"BackwardPhase"> { let cppNamespace = "::mp"; }
 def MP_OptimizerPhase : NativeOpTrait<"OptimizerPhase"> { let cppNamespace = "::mp"; }

@@ -27,7 +27,9 @@ class MP_PhaseOp<string mnemonic, Trait phase, list<Trait> traits = [],
 
 class MP_FwdOp<string mnemonic, list<Trait> traits = [],
                list<string> overridden = []>
-    : MP_PhaseOp<mnemonic, MP_ForwardPhase, traits, overridden>;
+    : MP_PhaseOp<mnemonic, MP_ForwardPhase,
+        !listconcat([DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>],
+                    traits), overridden>;
 class MP_BwdOp<string mnemonic, list<Trait> traits = [],
                list<string> overridden = []>
     : MP_PhaseOp<mnemonic, MP_BackwardPhase, traits, overridden>;
@@ -36,7 +38,8 @@ class MP_BwdOp<string mnemonic, list<Trait> traits = [],
 // Cast
 //===----------------------------------------------------------------------===//
 
-def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType]> {
+def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>]> {
   let summary = "Round every element to a floating-point format";
   let description = [{
     Rounds each element of `input` to `format` and returns the result in the
@@ -673,6 +676,7 @@ def MP_SGDOp : MP_PhaseOp<"sgd", MP_OptimizerPhase, [], ["getResultRole"]> {
     `buf' = momentum * momentum_buffer + g` (PyTorch's convention, no
     dampening), the update is `param' = param - lr * d` where `d = buf'`, or
     `d = g + momentum * buf'` with `nesterov`. Returns `param'` and `buf'`.
+    With `grad_scale` (dynamic loss scaling) `grad` is divided by it first.
 
     ```mlir
     %p2, %m2 = mp.sgd %p, %g, %m, %lr momentum 9.0e-01 weight_decay 5.0e-04
@@ -682,15 +686,33 @@ def MP_SGDOp : MP_PhaseOp<"sgd", MP_OptimizerPhase, [], ["getResultRole"]> {
   }];
   let arguments = (ins MP_Tensor:$param, MP_Tensor:$grad,
                        MP_Tensor:$momentum_buffer, MP_Scalar:$lr,
-                       F64Attr:$momentum, F64Attr:$weight_decay,
+                       Optional<MP_Scalar>:$grad_scale, F64Attr:$momentum, F64Attr:$weight_decay,
                        UnitAttr:$nesterov);
   let results = (outs MP_Tensor:$new_param, MP_Tensor:$new_momentum_buffer);
   let assemblyFormat = [{
-    $param `,` $grad `,` $momentum_buffer `,` $lr `momentum` $momentum
+    $param `,` $grad `,` $momentum_buffer `,` $lr
+    (`grad_scale` $grad_scale^)? `momentum` $momentum
     `weight_decay` $weight_decay (`nesterov` $nesterov^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def MP_AllFiniteOp : MP_PhaseOp<"all_finite", MP_OptimizerPhase, [],
+                                ["getResultRole"]> {
+  let summary = "Whether every element of every operand is finite";
+  let description = [{
+    Returns true when no element of any operand is inf or NaN; dynamic loss
+    scaling uses it to skip a step whose gradients overflowed.
+
+    ```mlir
+    %ok = mp.all_finite %g0, %g1 : (tensor<16x4x3x3xf32>, tensor<16xf32>)
+                                   -> tensor<i1>
+    ```
+  }];
+  let arguments = (ins Variadic<MP_Tensor>:$inputs);
+  let results = (outs 0DTensorOf<[I1]>:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
 }
 
 #endif // MP_DIALECT_MP_IR_MPOPS_TD
