@@ -8,16 +8,27 @@
 #include "mp/InitMP.h"
 
 #include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mp/Conversion/Passes.h"
 #include "mp/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 void mp::registerMPDialects(mlir::DialectRegistry &registry) {
   registry.insert<mp::MPDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
+                  mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+                  mlir::scf::SCFDialect, mlir::memref::MemRefDialect,
+                  mlir::bufferization::BufferizationDialect,
+                  mlir::LLVM::LLVMDialect>();
 }
 
 void mp::registerAllMPPasses() {
@@ -26,4 +37,5 @@ void mp::registerAllMPPasses() {
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   mp::registerMPPasses();
+  mp::registerMPConversionPasses();
 }
