@@ -9,6 +9,7 @@
 
 #include "mp/Dialect/MP/IR/MPDialect.h"
 #include "mp/Conversion/Passes.h"
+#include "mp/Pipelines/Pipelines.h"
 #include "mp/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -38,4 +39,5 @@ void mp::registerAllMPPasses() {
   mlir::registerSymbolDCEPass();
   mp::registerMPPasses();
   mp::registerMPConversionPasses();
+  mp::registerMPPipelines();
 }

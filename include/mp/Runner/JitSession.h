@@ -1,0 +1,87 @@
+//===- JitSession.h - Compile and run mp functions on the CPU ---*- C++ -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// A JitSession lowers an mp module with mp-cpu-pipeline, compiles it with
+// MLIR's ExecutionEngine and calls its functions on HostTensors. Signatures
+// (shapes, element types, roles, names) are recorded before lowering, so
+// every call is checked against the mp-level types.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MP_RUNNER_JITSESSION_H
+#define MP_RUNNER_JITSESSION_H
+
+#include "mp/Runner/HostTensor.h"
+#include "llvm/ADT/StringMap.h"
+#include <optional>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+class ModuleOp;
+} // namespace mlir
+
+namespace mp {
+
+/// One argument or result of a compiled function.
+struct TensorSpec {
+  llvm::SmallVector<int64_t, 4> shape;
+  ElementKind kind = ElementKind::f32;
+  std::string name; ///< mp.name, or "" when absent.
+  std::string role; ///< mp.role as text, or "" when absent.
+};
+
+/// The mp-level signature of a compiled function.
+struct FunctionSpec {
+  std::string name;
+  std::vector<TensorSpec> args, results;
+};
+
+struct JitOptions {
+  /// LLVM optimization level for the generated code (0-3).
+  unsigned optLevel = 3;
+  /// Print the lowered LLVM-dialect module to stderr (debugging).
+  bool dumpLowered = false;
+};
+
+class JitSession {
+public:
+  ~JitSession();
+
+  /// Lowers a clone of `module` (mp on tensors) and JIT-compiles it. Errors
+  /// carry the pipeline's diagnostics.
+  static llvm::Expected<std::unique_ptr<JitSession>>
+  create(mlir::ModuleOp module, const JitOptions &options = {});
+
+  /// The signature of `name`, or null if there is no such public function.
+  const FunctionSpec *lookup(llvm::StringRef name) const;
+
+  /// Functions in the module, in source order.
+  llvm::ArrayRef<FunctionSpec> getFunctions() const { return functions; }
+
+  /// Calls `name`: checks every argument against its spec, allocates the
+  /// results and runs the compiled code.
+  llvm::Error invoke(llvm::StringRef name,
+                     llvm::ArrayRef<const HostTensor *> args,
+                     llvm::SmallVectorImpl<HostTensor> &results);
+
+  /// Like invoke, but writes into caller-provided results (already shaped as
+  /// the spec says), so a training loop allocates nothing per step.
+  llvm::Error invokeInto(llvm::StringRef name,
+                         llvm::ArrayRef<const HostTensor *> args,
+                         llvm::ArrayRef<HostTensor *> results);
+
+private:
+  JitSession() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::vector<FunctionSpec> functions;
+  llvm::StringMap<unsigned> index;
+};
+
+} // namespace mp
+
+#endif // MP_RUNNER_JITSESSION_H

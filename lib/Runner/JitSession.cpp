@@ -1,0 +1,250 @@
+//===- JitSession.cpp - Compile and run mp functions on the CPU -*- C++ -*-===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Calling convention after mp-cpu-pipeline (out-params on): every tensor
+// argument and every result becomes a memref argument with identity layout;
+// `llvm.emit_c_interface` gives `_mlir_ciface_<f>(Desc *...)`, where Desc is
+// {allocated, aligned, offset, sizes[r], strides[r]}.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mp/Runner/JitSession.h"
+
+#include "mp/Dialect/MP/IR/MPAttrs.h"
+#include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mp/Pipelines/Pipelines.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mp;
+using llvm::createStringError;
+
+#ifndef MP_MLIR_LIB_DIR
+#define MP_MLIR_LIB_DIR "/usr/lib/llvm-22/lib"
+#endif
+
+JitSession::~JitSession() = default;
+
+static llvm::Error makeError(const llvm::Twine &msg) {
+  return createStringError(std::errc::invalid_argument, "%s",
+                           msg.str().c_str());
+}
+
+/// Maps a tensor type to a spec; fails for types the runner cannot pass.
+static std::optional<TensorSpec> specOf(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return std::nullopt;
+  TensorSpec spec;
+  spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  Type elt = tensor.getElementType();
+  if (elt.isF32())
+    spec.kind = ElementKind::f32;
+  else if (elt.isSignlessInteger(32))
+    spec.kind = ElementKind::i32;
+  else if (elt.isSignlessInteger(64))
+    spec.kind = ElementKind::i64;
+  else if (elt.isSignlessInteger(1))
+    spec.kind = ElementKind::i1;
+  else
+    return std::nullopt;
+  return spec;
+}
+
+static void annotate(TensorSpec &spec, DictionaryAttr attrs) {
+  if (!attrs)
+    return;
+  if (auto name = attrs.getAs<StringAttr>(MPDialect::getNameAttrName()))
+    spec.name = name.str();
+  if (auto role = attrs.getAs<RoleAttr>(MPDialect::getRoleAttrName()))
+    spec.role = stringifyRole(role.getValue()).str();
+}
+
+llvm::Expected<std::unique_ptr<JitSession>>
+JitSession::create(ModuleOp module, const JitOptions &options) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  std::unique_ptr<JitSession> session(new JitSession());
+  OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
+  MLIRContext *ctx = module.getContext();
+  {
+    DialectRegistry registry;
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    ctx->appendDialectRegistry(registry);
+  }
+
+  for (auto fn : clone->getOps<func::FuncOp>()) {
+    if (fn.isExternal() || fn.isPrivate())
+      continue;
+    FunctionSpec spec;
+    spec.name = fn.getSymName().str();
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      std::optional<TensorSpec> t = specOf(type);
+      if (!t)
+        return makeError("@" + spec.name + " argument #" + llvm::Twine(i) +
+                         " has type that the runner cannot pass (statically "
+                         "shaped tensors of f32, i32, i64 or i1 only)");
+      annotate(*t, fn.getArgAttrDict(i));
+      spec.args.push_back(*t);
+    }
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+      std::optional<TensorSpec> t = specOf(type);
+      if (!t)
+        return makeError("@" + spec.name + " result #" + llvm::Twine(i) +
+                         " has a type the runner cannot return");
+      annotate(*t, fn.getResultAttrDict(i));
+      spec.results.push_back(*t);
+    }
+    session->index[spec.name] = session->functions.size();
+    session->functions.push_back(std::move(spec));
+    fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  }
+
+  // Lower, collecting diagnostics into the error message.
+  std::string diagText;
+  {
+    llvm::raw_string_ostream diagOs(diagText);
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      diagOs << diag.getLocation() << ": " << diag << "\n";
+      return success();
+    });
+    PassManager pm(ctx);
+    MPCPUPipelineOptions pipelineOptions;
+    buildMPCPUPipeline(pm, pipelineOptions);
+    if (failed(pm.run(*clone)))
+      return makeError("lowering with mp-cpu-pipeline failed:\n" + diagText);
+  }
+  if (options.dumpLowered)
+    clone->print(llvm::errs());
+
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return tmBuilder.takeError();
+  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  auto transformer =
+      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm->get());
+  std::string runnerUtils = MP_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
+  SmallVector<StringRef, 1> libs = {runnerUtils};
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  engineOptions.sharedLibPaths = libs;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  auto engine = ExecutionEngine::create(*clone, engineOptions, std::move(*tm));
+  if (!engine)
+    return engine.takeError();
+  session->engine = std::move(*engine);
+  return std::move(session);
+}
+
+const FunctionSpec *JitSession::lookup(llvm::StringRef name) const {
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : &functions[it->second];
+}
+
+/// Checks `t` against `spec`; `what` names it ("argument #2 'conv1.weight'").
+static llvm::Error checkTensor(const TensorSpec &spec, const HostTensor &t,
+                               const llvm::Twine &what) {
+  if (spec.kind == t.getKind() && llvm::ArrayRef(spec.shape) == t.getShape())
+    return llvm::Error::success();
+  HostTensor expected(spec.shape, spec.kind);
+  return makeError(what + " expects " + expected.describe() + " but got " +
+                   t.describe());
+}
+
+static std::string label(const TensorSpec &spec, unsigned i, StringRef kind) {
+  std::string s = (kind + " #" + llvm::Twine(i)).str();
+  if (!spec.name.empty())
+    s += " '" + spec.name + "'";
+  return s;
+}
+
+/// Builds a memref descriptor {allocated, aligned, offset, sizes, strides}.
+static void buildDescriptor(const HostTensor &t,
+                            llvm::SmallVectorImpl<int64_t> &desc) {
+  auto ptr = reinterpret_cast<int64_t>(t.getData());
+  desc.assign({ptr, ptr, 0});
+  llvm::ArrayRef<int64_t> shape = t.getShape();
+  desc.append(shape.begin(), shape.end());
+  llvm::SmallVector<int64_t, 4> strides(shape.size(), 1);
+  for (int i = int(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  desc.append(strides.begin(), strides.end());
+}
+
+llvm::Error JitSession::invokeInto(llvm::StringRef name,
+                                   llvm::ArrayRef<const HostTensor *> args,
+                                   llvm::ArrayRef<HostTensor *> results) {
+  const FunctionSpec *spec = lookup(name);
+  if (!spec)
+    return makeError("no public function named '" + name + "'");
+  if (args.size() != spec->args.size())
+    return makeError("@" + name + " takes " + llvm::Twine(spec->args.size()) +
+                     " arguments but " + llvm::Twine(args.size()) +
+                     " were given");
+  if (results.size() != spec->results.size())
+    return makeError("@" + name + " returns " +
+                     llvm::Twine(spec->results.size()) + " results but " +
+                     llvm::Twine(results.size()) + " buffers were given");
+  for (auto [i, t] : llvm::enumerate(args))
+    if (llvm::Error err = checkTensor(spec->args[i], *t,
+                                      "@" + name + " " +
+                                          label(spec->args[i], i, "argument")))
+      return err;
+  for (auto [i, t] : llvm::enumerate(results))
+    if (llvm::Error err = checkTensor(spec->results[i], *t,
+                                      "@" + name + " " +
+                                          label(spec->results[i], i, "result")))
+      return err;
+
+  size_t n = args.size() + results.size();
+  std::vector<llvm::SmallVector<int64_t, 11>> descs(n);
+  llvm::SmallVector<void *> descPtrs(n), packed(n);
+  for (size_t i = 0; i < n; ++i) {
+    const HostTensor &t =
+        i < args.size() ? *args[i] : *results[i - args.size()];
+    buildDescriptor(t, descs[i]);
+    descPtrs[i] = descs[i].data();
+    packed[i] = &descPtrs[i];
+  }
+  return engine->invokePacked(("_mlir_ciface_" + name).str(), packed);
+}
+
+llvm::Error JitSession::invoke(llvm::StringRef name,
+                               llvm::ArrayRef<const HostTensor *> args,
+                               llvm::SmallVectorImpl<HostTensor> &results) {
+  const FunctionSpec *spec = lookup(name);
+  if (!spec)
+    return makeError("no public function named '" + name + "'");
+  results.clear();
+  for (const TensorSpec &r : spec->results)
+    results.emplace_back(r.shape, r.kind);
+  llvm::SmallVector<HostTensor *> ptrs;
+  for (HostTensor &r : results)
+    ptrs.push_back(&r);
+  return invokeInto(name, args, ptrs);
+}
