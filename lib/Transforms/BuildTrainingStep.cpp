@@ -222,27 +222,32 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
     return fwd.emitError() << "the loss of @" << fwd.getSymName()
                            << " does not depend on any weight";
 
-  // Reverse sweep. Gradients of values with several uses are summed.
+  // Reverse sweep. Each consumer contributes to the gradient of its operands;
+  // when the sweep reaches a value's producer, all contributions are known
+  // and one mp.grad_sum defines the value's gradient.
   b.setInsertionPointToEnd(&body);
   Location loc = fwd.getLoc();
+  llvm::DenseMap<Value, SmallVector<Value, 2>> contributions;
   llvm::DenseMap<Value, Value> grads;
-  auto accumulate = [&](Value v, Value g) {
-    auto [it, inserted] = grads.try_emplace(v, g);
-    if (!inserted)
-      it->second = AddOp::create(b, g.getLoc(), it->second, g);
+  auto gradientOf = [&](Value v) -> Value {
+    auto it = contributions.find(v);
+    if (it == contributions.end())
+      return Value();
+    if (Value g = grads.lookup(v))
+      return g;
+    auto sum = GradSumOp::create(b, v.getLoc(), it->second, v);
+    grads[v] = sum;
+    return sum;
   };
   Value seed = lossScale ? lossScale
                          : Value(arith::ConstantOp::create(
                                b, loc, DenseElementsAttr::get(
                                            scalarTy, b.getF32FloatAttr(1.0f))));
-  accumulate(loss, seed);
+  contributions[loss].push_back(seed);
   for (Operation *op : llvm::reverse(ops)) {
-    SmallVector<Value> resultGrads;
-    bool anyGrad = false;
-    for (Value r : op->getResults()) {
-      resultGrads.push_back(grads.lookup(r));
-      anyGrad |= bool(resultGrads.back());
-    }
+    bool anyGrad = llvm::any_of(op->getResults(), [&](Value r) {
+      return contributions.count(r) != 0;
+    });
     if (!anyGrad)
       continue;
     SmallVector<bool> needed;
@@ -263,13 +268,16 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
                                     << fwd.getSymName();
       return failure();
     }
-    SmallVector<Value> operandGrads;
     b.setInsertionPointToEnd(&body);
+    SmallVector<Value> resultGrads;
+    for (Value r : op->getResults())
+      resultGrads.push_back(gradientOf(r));
+    SmallVector<Value> operandGrads;
     if (failed(diff.buildGradients(b, resultGrads, needed, operandGrads)))
       return failure();
     for (auto [v, g] : llvm::zip(op->getOperands(), operandGrads))
       if (g)
-        accumulate(v, g);
+        contributions[v].push_back(g);
   }
 
   // Optimizer.
@@ -277,7 +285,7 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
   SmallVector<Value> weightGrads;
   for (unsigned i : weightIdx) {
     Value w = body.getArgument(i);
-    Value g = grads.lookup(w);
+    Value g = gradientOf(w);
     if (!g)
       g = arith::ConstantOp::create(
           b, loc,

@@ -43,28 +43,36 @@ func.func @net(%x: tensor<4x1x6x6xf32> {mp.role = #mp.role<input>, mp.name = "in
 //  CHECK-SAME:   %[[LR:[a-z0-9]+]]: tensor<f32> {mp.name = "lr", mp.role = #mp.role<learning_rate>}
 //  CHECK-SAME:   -> (tensor<f32> {mp.role = #mp.role<loss>}, tensor<3x1x3x3xf32> {mp.name = "conv1.weight", mp.role = #mp.role<weight>}
 //       CHECK:   %[[C:.+]] = mp.conv2d %[[X]], %[[W]]
+//       CHECK:   %[[ADD:.+]] = mp.add
+//       CHECK:   %[[LOSS:.+]] = mp.nll_loss
+// COM: Every value on the path to the loss gets exactly one grad_sum.
 //       CHECK:   %[[ONE:.+]] = arith.constant dense<1.000000e+00> : tensor<f32>
-//       CHECK:   mp.nll_loss_grad %[[ONE]]
+//       CHECK:   %[[DLOSS:.+]] = mp.grad_sum %[[ONE]] for %[[LOSS]] : tensor<f32>
+//       CHECK:   mp.nll_loss_grad %[[DLOSS]]
 //       CHECK:   mp.log_softmax_grad
 //       CHECK:   mp.linear_input_grad
-//       CHECK:   mp.linear_weight_grad
-//       CHECK:   mp.bias_grad
+//       CHECK:   %[[GFW:.+]] = mp.linear_weight_grad
+//       CHECK:   %[[GFB:.+]] = mp.bias_grad
 //       CHECK:   %[[GP:.+]] = mp.global_avg_pool_grad
-//       CHECK:   %[[GR:.+]] = mp.relu_grad %[[GP]]
-//       CHECK:   %[[GX:.+]], %{{.+}}, %{{.+}} = mp.batch_norm_grad %[[GR]], %[[C]]
-// COM: The conv output feeds the BN and the residual add: its gradients add up.
-//       CHECK:   %[[SUM:.+]] = mp.add %[[GP]], %[[GX]]
-//       CHECK:   %[[GW:.+]] = mp.conv2d_weight_grad %[[SUM]], %[[X]]
+//       CHECK:   %[[DADD:.+]] = mp.grad_sum %[[GP]] for %[[ADD]]
+//       CHECK:   %[[DR:.+]] = mp.grad_sum %[[DADD]] for
+//       CHECK:   %[[GR:.+]] = mp.relu_grad %[[DR]]
+//       CHECK:   %[[GX:.+]], %{{.+}}, %{{.+}} = mp.batch_norm_grad %{{.+}}, %[[C]]
+// COM: The conv output feeds the BN and the residual add: two contributions.
+//       CHECK:   %[[DC:.+]] = mp.grad_sum %[[DADD]], %[[GX]] for %[[C]]
+//       CHECK:   %[[GW:.+]] = mp.conv2d_weight_grad %[[DC]], %[[X]]
 // COM: The image needs no gradient.
 //   CHECK-NOT:   mp.conv2d_input_grad
-//       CHECK:   mp.sgd %[[W]], %[[GW]], %[[MW]], %[[LR]] momentum 9.000000e-01 weight_decay 5.000000e-04 {mp.name = "conv1.weight.sgd"}
+//       CHECK:   %[[DW:.+]] = mp.grad_sum %[[GW]] for %[[W]]
+//       CHECK:   mp.sgd %[[W]], %[[DW]], %[[MW]], %[[LR]] momentum 9.000000e-01 weight_decay 5.000000e-04 {mp.name = "conv1.weight.sgd"}
 //   CHECK-NOT:   mp.all_finite
 //       CHECK:   return
 
 // DYN-LABEL: func.func @net_train_step(
 //  DYN-SAME:   %[[SCALE:[a-z0-9]+]]: tensor<f32> {mp.name = "loss_scale", mp.role = #mp.role<loss_scale>}
 //  DYN-SAME:   tensor<i1> {mp.name = "grads_finite", mp.role = #mp.role<flag>}
-//       DYN:   mp.nll_loss_grad %[[SCALE]]
+//       DYN:   %[[SEED:.+]] = mp.grad_sum %[[SCALE]] for
+//       DYN:   mp.nll_loss_grad %[[SEED]]
 //       DYN:   %[[OK:.+]] = mp.all_finite
 //       DYN:   %[[OKS:.+]] = tensor.extract %[[OK]][] : tensor<i1>
 //       DYN:   %[[P:.+]], %[[M:.+]] = mp.sgd {{.*}} grad_scale %[[SCALE]] momentum 5.000000e-01 weight_decay 0.000000e+00 nesterov

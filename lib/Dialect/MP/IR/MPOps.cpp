@@ -15,6 +15,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/raw_ostream.h"
@@ -289,11 +290,13 @@ LogicalResult SplitOp::verify() {
 
 LogicalResult ChannelShuffleOp::verify() {
   int64_t c = shapeOf(getInput())[1];
-  if (getGroups() < 1)
-    return emitOpError() << "groups must be positive, got " << getGroups();
-  if (c % getGroups() != 0)
+  // The I64Attr getter returns uint64_t; compare as signed.
+  int64_t groups = getGroups();
+  if (groups < 1)
+    return emitOpError() << "groups must be positive, got " << groups;
+  if (c % groups != 0)
     return emitOpError() << "channels (" << c << ") must be divisible by groups ("
-                         << getGroups() << ")";
+                         << groups << ")";
   return success();
 }
 
@@ -460,6 +463,28 @@ LogicalResult DropoutGradOp::verify() {
 
 LogicalResult NllLossGradOp::verify() {
   return verifyLabels(*this, getResult(), getLabels(), "result");
+}
+
+LogicalResult GradSumOp::verify() {
+  if (getContributions().empty())
+    return emitOpError() << "needs at least one contribution";
+  for (auto [i, c] : llvm::enumerate(getContributions()))
+    if (c.getType() != getResult().getType())
+      return emitOpError() << "expected contribution #" << i << " of type "
+                           << getResult().getType() << ", but got "
+                           << c.getType();
+  return verifySameType(*this, "result", getResult(), "of", getOf());
+}
+
+Role GradSumOp::getResultRole(unsigned) {
+  // A weight is a function argument with role `weight`.
+  if (auto arg = dyn_cast<BlockArgument>(getOf()))
+    if (auto fn = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      if (auto role = fn.getArgAttrOfType<RoleAttr>(
+              arg.getArgNumber(), MPDialect::getRoleAttrName()))
+        if (role.getValue() == Role::weight)
+          return Role::weight_grad;
+  return Role::activation_grad;
 }
 
 //===----------------------------------------------------------------------===//

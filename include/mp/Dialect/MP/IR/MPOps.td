@@ -665,6 +665,28 @@ def MP_NllLossGradOp : MP_BwdOp<"nll_loss_grad"> {
   let hasVerifier = 1;
 }
 
+def MP_GradSumOp : MP_BwdOp<"grad_sum", [SameOperandsAndResultType],
+                            ["getResultRole"]> {
+  let summary = "The gradient of a tensor: the sum of its contributions";
+  let description = [{
+    Defines the gradient of `of` (dv for an activation, dtheta for a weight)
+    as the sum of `contributions`, one per consumer of `of` in the forward
+    graph. `mp-build-training-step` emits exactly one per value that needs a
+    gradient, so analyses find every tensor's gradient by following the use
+    of `of`, and precision assignment rounds each contribution separately, as
+    the paper does (PAPER.md 5.4). `of` only names the tensor: its data is not
+    read, and lowering drops it.
+
+    ```mlir
+    %g = mp.grad_sum %c0, %c1 for %x : tensor<8x4x2x2xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<MP_Tensor>:$contributions, MP_Tensor:$of);
+  let results = (outs MP_Tensor:$result);
+  let assemblyFormat = "$contributions `for` $of attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizer ops
 //===----------------------------------------------------------------------===//
