@@ -15,10 +15,13 @@
 #include "mp/Dialect/MP/IR/MPDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mp;
@@ -150,6 +153,13 @@ bool FormatAttr::isF32() const {
 // Verification
 //===----------------------------------------------------------------------===//
 
+/// Returns `a - b` as decimal text, computed without int64_t overflow.
+static std::string exactDifference(int64_t a, int64_t b) {
+  APInt diff =
+      APInt(65, a, /*isSigned=*/true) - APInt(65, b, /*isSigned=*/true);
+  return llvm::toString(diff, /*Radix=*/10, /*Signed=*/true);
+}
+
 LogicalResult
 FormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                    unsigned expBits, unsigned manBits, int64_t bias,
@@ -174,15 +184,19 @@ FormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "overflow = inf is impossible with specials = "
                        << stringifySpecialValues(specials)
                        << ", which has no infinity; use nan or saturate";
-  int64_t maxExp = maxBiasedExponent(expBits, specials) - bias;
-  if (maxExp > 127)
-    return emitError() << "format's largest binade 2^" << maxExp
+  // Compare against the bias so that no int64_t bias overflows: the largest
+  // binade is maxBiased - bias and the smallest subnormal 1 - man - bias.
+  int64_t maxBiased = maxBiasedExponent(expBits, specials);
+  if (bias < maxBiased - 127)
+    return emitError() << "format's largest binade 2^"
+                       << exactDifference(maxBiased, bias)
                        << " does not fit the f32 container (at most 2^127); "
                           "increase the bias above "
                        << bias;
-  int64_t minSubExp = 1 - bias - int64_t(manBits);
-  if (minSubExp < -149)
-    return emitError() << "format's smallest subnormal 2^" << minSubExp
+  int64_t minSubBiased = 1 - int64_t(manBits);
+  if (bias > minSubBiased + 149)
+    return emitError() << "format's smallest subnormal 2^"
+                       << exactDifference(minSubBiased, bias)
                        << " does not fit the f32 container (at least 2^-149); "
                           "decrease the bias below "
                        << bias;
@@ -206,13 +220,30 @@ Attribute FormatAttr::parse(AsmParser &parser, Type) {
   std::optional<OverflowMode> overflow;
   std::optional<RoundingMode> rounding;
 
+  // Keys written out so far; a preset's values may be overridden once each.
+  llvm::SmallDenseSet<StringRef, 8> seen;
+
   // Parses the value of `key`; the '=' has been consumed.
   auto parseValue = [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+    static constexpr llvm::StringLiteral kKeys[] = {
+        "exp", "man", "bias", "specials", "overflow", "rounding"};
+    if (!llvm::is_contained(kKeys, key))
+      return parser.emitError(keyLoc, "unknown format parameter '")
+             << key << "'; expected exp, man, bias, specials, overflow or "
+             << "rounding";
+    if (!seen.insert(key).second)
+      return parser.emitError(keyLoc, "duplicate format parameter '")
+             << key << "'";
     if (key == "exp" || key == "man") {
-      unsigned v;
+      // Parse signed: parseInteger into an unsigned wraps -1 to 4294967295.
+      SMLoc valLoc = parser.getCurrentLocation();
+      int64_t v;
       if (parser.parseInteger(v))
         return failure();
-      (key == "exp" ? exp : man) = v;
+      if (v < 0 || v > std::numeric_limits<unsigned>::max())
+        return parser.emitError(valLoc, "format parameter '")
+               << key << "' must be a non-negative bit count, got " << v;
+      (key == "exp" ? exp : man) = unsigned(v);
       return success();
     }
     if (key == "bias") {
@@ -240,16 +271,12 @@ Attribute FormatAttr::parse(AsmParser &parser, Type) {
                << val << "'; expected saturate, inf or nan";
       return success();
     }
-    if (key == "rounding") {
-      rounding = symbolizeRoundingMode(val);
-      if (!rounding)
-        return parser.emitError(valLoc, "unknown rounding '")
-               << val << "'; expected nearest_even or nearest_away";
-      return success();
-    }
-    return parser.emitError(keyLoc, "unknown format parameter '")
-           << key << "'; expected exp, man, bias, specials, overflow or "
-           << "rounding";
+    assert(key == "rounding" && "keys were checked above");
+    rounding = symbolizeRoundingMode(val);
+    if (!rounding)
+      return parser.emitError(valLoc, "unknown rounding '")
+             << val << "'; expected nearest_even or nearest_away";
+    return success();
   };
 
   SMLoc firstLoc = parser.getCurrentLocation();
@@ -291,8 +318,9 @@ Attribute FormatAttr::parse(AsmParser &parser, Type) {
                                  "preset name)"),
            Attribute();
   // Defaults for a spelled-out format follow IEEE 754.
+  // An out-of-range exp is reported by verify; only avoid the bad shift here.
   if (!bias)
-    bias = (int64_t(1) << (*exp - 1)) - 1;
+    bias = *exp >= 1 && *exp < 64 ? (int64_t(1) << (*exp - 1)) - 1 : 0;
   if (!specials)
     specials = SpecialValues::ieee;
   if (!overflow)

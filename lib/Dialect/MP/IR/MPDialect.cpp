@@ -130,6 +130,14 @@ LogicalResult MPDialect::verifyRegionArgAttribute(Operation *op,
     return op->emitOpError()
            << what << " cannot have role '" << stringifyRole(role.getValue())
            << "': that role is produced by ops, not passed in";
+  // Take the type from the function signature so that declarations, which
+  // have no entry block, are checked too.
+  if (auto fn = dyn_cast<FunctionOpInterface>(op)) {
+    if (argIndex >= fn.getArgumentTypes().size())
+      return success();
+    return verifyRoleType(op, role.getValue(), fn.getArgumentTypes()[argIndex],
+                          what);
+  }
   Region &region = op->getRegion(regionIndex);
   if (region.empty() || argIndex >= region.front().getNumArguments())
     return success();

@@ -49,21 +49,28 @@ class MP_Op<string mnemonic, list<Trait> traits = []>
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def MP_Tensor : RankedTensorOf<[F32], [HasStaticShapePred],
-                               "statically shaped f32 tensor">;
-def MP_Tensor1D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
-                                 "statically shaped 1-D f32 tensor">;
-def MP_Tensor2D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2]>],
-                                 "statically shaped 2-D f32 tensor">;
-def MP_Tensor4D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[4]>],
-                                 "statically shaped 4-D f32 tensor (NCHW)">;
-def MP_Tensor2DOr4D : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2, 4]>],
-                                     "statically shaped 2-D or 4-D f32 tensor">;
-def MP_Scalar : RankedTensorOf<[F32], [HasAnyRankOfPred<[0]>], "0-D f32 tensor">;
-def MP_Labels : RankedTensorOf<[I32, I64], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
-                               "statically shaped 1-D i32 or i64 tensor of class labels">;
-def MP_Seed : RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
-def MP_Count : RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
+// RankedTensorOf appends " of <element types> values" to its summary, which
+// doubles the element type in messages; these constraints keep their summary.
+class MP_RankedTensorOf<list<Type> allowedTypes, list<Pred> preds,
+                        string summary>
+    : Type<RankedTensorOf<allowedTypes, preds>.predicate, summary,
+           "::mlir::RankedTensorType">;
+
+def MP_Tensor : MP_RankedTensorOf<[F32], [HasStaticShapePred],
+                                  "statically shaped f32 tensor">;
+def MP_Tensor1D : MP_RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
+                                    "statically shaped 1-D f32 tensor">;
+def MP_Tensor2D : MP_RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2]>],
+                                    "statically shaped 2-D f32 tensor">;
+def MP_Tensor4D : MP_RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[4]>],
+                                    "statically shaped 4-D f32 tensor (NCHW)">;
+def MP_Tensor2DOr4D : MP_RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2, 4]>],
+                                        "statically shaped 2-D or 4-D f32 tensor">;
+def MP_Scalar : MP_RankedTensorOf<[F32], [HasAnyRankOfPred<[0]>], "0-D f32 tensor">;
+def MP_Labels : MP_RankedTensorOf<[I32, I64], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
+                                  "statically shaped 1-D i32 or i64 tensor of class labels">;
+def MP_Seed : MP_RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
+def MP_Count : MP_RankedTensorOf<[I64], [HasAnyRankOfPred<[0]>], "0-D i64 tensor">;
 def MP_Pair : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;
 
 #endif // MP_DIALECT_MP_IR_MPDIALECT_TD
