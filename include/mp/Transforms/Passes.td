@@ -64,4 +64,71 @@ def MPBuildTrainingStepPass : Pass<"mp-build-training-step", "::mlir::ModuleOp">
                            "::mlir::tensor::TensorDialect"];
 }
 
+def MPAssignPrecisionPass : Pass<"mp-assign-precision", "::mlir::ModuleOp"> {
+  let summary = "Choose a storage format per tensor of a training step and insert casts";
+  let description = [{
+    Reads TrainingGraphAnalysis (and the peak memory model for `budget`) for
+    every training step (a function with mp.sgd) and picks, for every tensor
+    of the paper's set (v, dv, theta, dtheta), its high or its low candidate
+    format:
+
+    * `fp32`: nothing is rounded; `uniform-high` / `uniform-low`: every
+      tensor at its high / low candidate (the paper's uniform baselines);
+    * `op`: the HFP8 policy (PAPER.md 6): GEMM weights and GEMM inputs low,
+      GEMM output gradients low, weight gradients at `lo-wgrad`, the rest
+      high;
+    * `ours`: the paper's pi_ours(r) (PAPER.md 3.3): groups sorted by their
+      element share (`order`), the smallest prefix whose share reaches
+      `ratio` is demoted; or, with `budget`, the smallest prefix whose peak
+      memory fits the budget.
+
+    `keep-first-last` keeps the input image, the first GEMM's tensors, the
+    last group and the classifier's input high (default: on for `op` only).
+    It then inserts `mp.cast` ops where the paper rounds (PAPER.md 5.4):
+    activations after their producer, weights from the f32 master at the
+    start of the step, activation gradients per consumer contribution (each
+    operand of mp.grad_sum), weight gradients before the update. Every cast
+    carries `mp.tensor`; the decision is written to the function as
+    `mp.precision` (tensor name -> {format, demoted, why}) and
+    `mp.precision_policy`. Fails on bad options, on a step that already has
+    an assignment, and when `budget` cannot be met.
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", /*default=*/"\"ours\"",
+           "fp32 | uniform-high | uniform-low | op | ours">,
+    Option<"ratio", "ratio", "double", /*default=*/"-1.0",
+           "Target low-precision ratio r in [0, 1] (ours)">,
+    Option<"order", "order", "std::string", /*default=*/"\"largest\"",
+           "Demotion order of groups: largest | smallest | random (ours)">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of order=random">,
+    Option<"budget", "budget", "int64_t", /*default=*/"0",
+           "Peak-memory budget in bytes (ours; 0: none)">,
+    Option<"keepFirstLast", "keep-first-last", "std::string",
+           /*default=*/"\"auto\"",
+           "Keep the first and last layers high: true | false | auto (op only)">,
+    Option<"function", "function", "std::string", /*default=*/"\"\"",
+           "Training step to assign (default: every function with mp.sgd)">,
+    Option<"loWeight", "lo-weight", "std::string", /*default=*/"\"paper_143\"",
+           "Low candidate of weights (theta)">,
+    Option<"loAct", "lo-act", "std::string", /*default=*/"\"paper_143\"",
+           "Low candidate of activations (v)">,
+    Option<"loGrad", "lo-grad", "std::string", /*default=*/"\"paper_152\"",
+           "Low candidate of activation gradients (dv)">,
+    Option<"loWgrad", "lo-wgrad", "std::string",
+           /*default=*/"\"paper_169, overflow = inf\"",
+           "Low candidate of weight gradients (dtheta)">,
+    Option<"hi", "hi", "std::string", /*default=*/"\"paper_169\"",
+           "High candidate of forward tensors (v, theta)">,
+    Option<"hiGrad", "hi-grad", "std::string",
+           /*default=*/"\"paper_169, overflow = inf\"",
+           "High candidate of backward tensors (dv, dtheta)">,
+  ];
+  let statistics = [
+    Statistic<"numCasts", "num-casts", "Casts inserted">,
+    Statistic<"numDemoted", "num-demoted", "Tensors at their low candidate">,
+  ];
+  let dependentDialects = ["::mp::MPDialect"];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD

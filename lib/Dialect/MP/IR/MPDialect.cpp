@@ -108,6 +108,23 @@ LogicalResult MPDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'mp.role' must be a #mp.role attribute";
     return success();
   }
+  StringRef name = attr.getName().getValue();
+  // Written by mp-assign-precision and mp-instrument-promotion.
+  if (name == "mp.tensor") {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitOpError() << "'mp.tensor' must be a string";
+    return success();
+  }
+  if (name == "mp.precision" || name == "mp.precision_policy") {
+    if (!isa<DictionaryAttr>(attr.getValue()))
+      return op->emitOpError() << "'" << name << "' must be a dictionary";
+    return success();
+  }
+  if (name == "mp.guards") {
+    if (!isa<ArrayAttr>(attr.getValue()))
+      return op->emitOpError() << "'mp.guards' must be an array";
+    return success();
+  }
   return op->emitOpError() << "unknown mp dialect attribute '"
                            << attr.getName().getValue() << "'";
 }
