@@ -41,13 +41,13 @@ PrecisionAssignment::read(const TrainingGraph &graph) {
     int id = graph.lookup(entry.getName().getValue());
     auto fields = dyn_cast<DictionaryAttr>(entry.getValue());
     if (id < 0 || !fields)
-      return fn.emitError() << "'mp.precision' entry '"
+      return emitError(fn.getLoc()) << "'mp.precision' entry '"
                             << entry.getName().getValue()
                             << "' does not name a tensor of @"
                             << fn.getSymName() << " with {format, ...}";
     auto format = fields.getAs<FormatAttr>("format");
     if (!format && !fields.get("format"))
-      return fn.emitError() << "'mp.precision' entry '"
+      return emitError(fn.getLoc()) << "'mp.precision' entry '"
                             << entry.getName().getValue()
                             << "' has no format";
     a.formats[id] = format && !format.isF32() ? format : FormatAttr();
@@ -215,13 +215,18 @@ PeakMemory mp::estimatePeakMemory(const TrainingGraph &graph,
     if (t.kind != TensorKind::Weight || !assignment.formats[t.id])
       continue;
     int64_t last = 0;
-    for (OpOperand &use : t.value.getUses()) {
-      Operation *user = use.getOwner();
-      while (isa<CastOp>(user) && user->hasOneUse())
-        user = *user->getUsers().begin();
-      if (isa<SGDOp, GradSumOp>(user) || user == terminator)
-        continue;
-      last = std::max(last, position.lookup(user));
+    SmallVector<Value> work = {t.value};
+    while (!work.empty()) {
+      Value cur = work.pop_back_val();
+      for (Operation *user : cur.getUsers()) {
+        if (isa<CastOp>(user)) {
+          work.push_back(user->getResult(0));
+          continue;
+        }
+        if (isa<SGDOp, GradSumOp>(user) || user == terminator)
+          continue;
+        last = std::max(last, position.lookup(user));
+      }
     }
     live(0, last, bytesOf(t.value, assignment.formats[t.id]));
   }

@@ -82,7 +82,7 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
   TrainingGraph g;
   g.fn = fn;
   if (!fn.getBody().hasOneBlock())
-    return fn.emitError() << "training graph analysis needs a function with "
+    return emitError(fn.getLoc()) << "training graph analysis needs a function with "
                              "one block";
   Block &body = fn.getBody().front();
 
@@ -152,7 +152,8 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
       std::string name = opName(&op, index);
       // Weights join the group of the producer of the layer's first input.
       for (Value operand : op.getOperands()) {
-        auto arg = dyn_cast<BlockArgument>(operand);
+        // Through the casts of an assignment to the f32 master.
+        auto arg = dyn_cast<BlockArgument>(getRoot(operand));
         if (!arg || arg.getOwner() != &body || g.byValue.count(arg))
           continue;
         auto role = fn.getArgAttrOfType<RoleAttr>(arg.getArgNumber(),
@@ -235,7 +236,7 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
     g.add(info);
   }
   if (g.gemms.empty())
-    return fn.emitError() << "training graph of @" << fn.getSymName()
+    return emitError(fn.getLoc()) << "training graph of @" << fn.getSymName()
                           << " has no conv2d or linear layer to group around";
   return g;
 }

@@ -329,7 +329,7 @@ AssignPrecisionPass::decideOurs(const TrainingGraph &g, const Candidates &c,
         return a;
       best = peak;
     }
-    g.getFunction().emitError()
+    emitError(g.getFunction().getLoc())
         << "budget of " << budget << " bytes cannot be met for @"
         << g.getFunction().getSymName()
         << ": with every group in low precision the peak is " << best.peakBytes
@@ -480,7 +480,7 @@ void AssignPrecisionPass::runOnOperation() {
     if (!function.empty() && fn.getSymName() != function)
       continue;
     if (fn->hasAttr("mp.precision")) {
-      fn.emitError() << "@" << fn.getSymName()
+      emitError(fn.getLoc()) << "@" << fn.getSymName()
                      << " already has a precision assignment";
       return signalPassFailure();
     }

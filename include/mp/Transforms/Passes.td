@@ -131,4 +131,27 @@ def MPAssignPrecisionPass : Pass<"mp-assign-precision", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mp::MPDialect"];
 }
 
+def MPReportPass : Pass<"mp-report", "::mlir::ModuleOp"> {
+  let summary = "Report every tensor's precision and the memory of each step";
+  let description = [{
+    Reads TrainingGraphAnalysis and MemoryEstimateAnalysis for every training
+    step and writes, per tensor, its name, paper kind (v, dv, theta, dtheta,
+    state), role, phase, group, shape, bytes at 16 and 8 bits, chosen format
+    and why; per group its share and decision; and totals under the `paper`
+    and `peak` memory models with both low-precision ratios and the savings
+    against fp32 and against all-16-bit. `format=table` is for people,
+    `format=json` follows the schema in docs/Design/Report.md. Changes no IR.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"table\"",
+           "table | json">,
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "Where to write the report ('-' for stdout)">,
+    Option<"function", "function", "std::string", /*default=*/"\"\"",
+           "Training step to report (default: all)">,
+    Option<"tensors", "tensors", "bool", /*default=*/"true",
+           "Include the per-tensor table">,
+  ];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD
