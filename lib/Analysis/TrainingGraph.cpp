@@ -142,14 +142,15 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
     return id >= 0 && g.tensors[id].group >= 0 ? g.tensors[id].group : current;
   };
 
+  // Unnamed forward ops are numbered among forward ops only, so names stay
+  // stable when passes insert casts.
   unsigned index = 0;
   for (Operation &op : body) {
-    ++index;
     auto iface = dyn_cast<TrainingOpInterface>(&op);
     if (!iface || isa<ReshapeOp, ChannelShuffleOp>(op))
       continue;
     if (iface.getPhase() == Phase::forward) {
-      std::string name = opName(&op, index);
+      std::string name = opName(&op, index++);
       // Weights join the group of the producer of the layer's first input.
       for (Value operand : op.getOperands()) {
         // Through the casts of an assignment to the f32 master.

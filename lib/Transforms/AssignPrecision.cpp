@@ -126,7 +126,8 @@ static std::string percent(double x) {
 }
 
 /// Tensors the first/last exclusion keeps high (PAPER.md 6): the image, all
-/// tensors of the first GEMM, all of the last group, the classifier's input.
+/// tensors of the first and of the last GEMM, all of the last group, and the
+/// classifier's input.
 static llvm::DenseSet<unsigned> firstLastTensors(const TrainingGraph &g) {
   llvm::DenseSet<unsigned> kept;
   auto keepWithPartner = [&](int id) {
@@ -139,7 +140,8 @@ static llvm::DenseSet<unsigned> firstLastTensors(const TrainingGraph &g) {
   for (const TensorInfo &t : g.getTensors()) {
     if (t.kind == TensorKind::Activation && t.role == Role::input)
       keepWithPartner(t.id);
-    if (t.layer == g.getGemms().front() && t.inTensorSet())
+    if ((t.layer == g.getGemms().front() || t.layer == g.getGemms().back()) &&
+        t.inTensorSet())
       keepWithPartner(t.id);
   }
   int last = -1;
@@ -499,7 +501,9 @@ void AssignPrecisionPass::runOnOperation() {
         b.getNamedAttr("keep_first_last", b.getBoolAttr(keepEnds)),
         b.getNamedAttr("selection_ratio", b.getF64FloatAttr(paper.selectionRatio)),
         b.getNamedAttr("bit_ratio", b.getF64FloatAttr(paper.bitRatio)),
-        b.getNamedAttr("peak_bytes", b.getI64IntegerAttr(peak.peakBytes))};
+        b.getNamedAttr("peak_bytes", b.getI64IntegerAttr(peak.peakBytes)),
+        b.getNamedAttr("hi", candidates.hi),
+        b.getNamedAttr("hi_grad", candidates.hiGrad)};
     if (policy == "ours") {
       summary.push_back(b.getNamedAttr("order", b.getStringAttr(order)));
       if (order == "random")

@@ -440,6 +440,17 @@ void BuildTrainingStepPass::runOnOperation() {
 
   SymbolTable symbols(module);
   for (func::FuncOp fwd : forwards) {
+    // Every forward op gets a stable tensor name that the step, the
+    // evaluation function and later analyses share.
+    unsigned index = 0;
+    fwd.walk([&](TrainingOpInterface op) {
+      if (!op->hasAttr(MPDialect::getNameAttrName()))
+        op->setAttr(MPDialect::getNameAttrName(),
+                    StringAttr::get(&getContext(),
+                                    op->getName().stripDialect() + "_" +
+                                        Twine(index)));
+      ++index;
+    });
     if (resultRole(fwd, 0) == Role::loss &&
         !isa<RankedTensorType>(fwd.getResultTypes()[0]))
       continue;

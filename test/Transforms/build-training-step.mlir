@@ -32,7 +32,7 @@ func.func @net(%x: tensor<4x1x6x6xf32> {mp.role = #mp.role<input>, mp.name = "in
 //   CHECK-NOT:   mp.batch_norm {{.*}}momentum
 //       CHECK:   %[[BN:.+]] = mp.batch_norm_inference
 //       CHECK:   %[[LS:.+]] = mp.log_softmax
-//       CHECK:   %[[LOSS:.+]] = mp.nll_loss %[[LS]], %[[LABEL:.+]] :
+//       CHECK:   %[[LOSS:.+]] = mp.nll_loss %[[LS]], %[[LABEL:[a-z0-9]+]]
 //       CHECK:   %[[CORRECT:.+]] = mp.count_correct %[[LS]], %[[LABEL]]
 //       CHECK:   return %[[LOSS]], %[[CORRECT]]
 

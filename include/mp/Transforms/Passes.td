@@ -154,4 +154,24 @@ def MPReportPass : Pass<"mp-report", "::mlir::ModuleOp"> {
   ];
 }
 
+def MPInstrumentPromotionPass
+    : Pass<"mp-instrument-promotion", "::mlir::ModuleOp"> {
+  let summary = "Turn low-precision casts of weights and activations into runtime guards";
+  let description = [{
+    Reads the `mp.precision` assignment of every training step and replaces
+    each `mp.cast` of a demoted weight or activation (the tensors PAPER.md 4.2
+    monitors) by `mp.guarded_cast`, whose format a per-tensor flag selects at
+    run time. The step gets one more argument, `promoted : tensor<Kxi1>`
+    (role flag), and one more result, `overflow_counts : tensor<Kxi64>` (role
+    metric): element k counts the elements of guarded tensor k beyond its low
+    format's overflow threshold in this step. `mp.guards` on the function
+    lists the K tensors ({name, elements, kind}) in flag order, so a runner can
+    promote a tensor permanently without recompiling. Fails on a step without
+    an assignment.
+  }];
+  let dependentDialects = ["::mp::MPDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [Statistic<"numGuards", "num-guards", "Guarded casts">];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD

@@ -40,6 +40,14 @@ LogicalResult CastOp::buildGradients(OpBuilder &, ArrayRef<Value> resultGrads,
   return success();
 }
 
+LogicalResult GuardedCastOp::buildGradients(
+    OpBuilder &, ArrayRef<Value> resultGrads, ArrayRef<bool>,
+    SmallVectorImpl<Value> &operandGrads) {
+  resetGrads(operandGrads, 2);
+  operandGrads[0] = resultGrads[0];
+  return success();
+}
+
 LogicalResult Conv2dOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                        ArrayRef<bool> needed,
                                        SmallVectorImpl<Value> &operandGrads) {

@@ -59,6 +59,31 @@ def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType,
   let hasFolder = 1;
 }
 
+def MP_GuardedCastOp : MP_Op<"guarded_cast", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>]> {
+  let summary = "Round to a low or a high format chosen at run time, counting overflows";
+  let description = [{
+    The runtime guard of precision promotion (PAPER.md 4): rounds every
+    element of `input` to `high` when `promote` is true and to `low`
+    otherwise, and returns in `overflows` the number of elements whose f32
+    value (before rounding) has a magnitude at least `low`'s overflow
+    threshold, the midpoint above its largest finite value. NaN elements do
+    not count. The gradient is the identity.
+
+    ```mlir
+    %y, %n = mp.guarded_cast %x, %flag low <paper_143> high <paper_169>
+               : tensor<128x64x32x32xf32>
+    ```
+  }];
+  let arguments = (ins MP_Tensor:$input, I1:$promote, MP_FormatAttr:$low,
+                       MP_FormatAttr:$high);
+  let results = (outs MP_Tensor:$result, I64:$overflows);
+  let assemblyFormat = [{
+    $input `,` $promote `low` $low `high` $high attr-dict `:` type($input)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Forward ops
 //===----------------------------------------------------------------------===//
