@@ -35,7 +35,7 @@ llvm_config.with_environment("PYTHONPATH",
                              append_path=True)
 
 tool_dirs = [config.mp_tools_dir, config.llvm_tools_dir]
-tools = ["mp-opt", "mlir-opt", "mlir-runner"]
+tools = ["mp-opt", "mp-cast-check", "mlir-opt", "mlir-runner"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
@@ -60,3 +60,6 @@ if shutil.which("nvidia-smi"):
         pass
 if os.path.exists(os.path.join(config.cuda_root, "bin", "ptxas")):
     config.available_features.add("ptxas")
+# Opt-in slow tests: lit --param exhaustive=1.
+if lit_config.params.get("exhaustive"):
+    config.available_features.add("exhaustive")

@@ -332,11 +332,11 @@ AssignPrecisionPass::decideOurs(const TrainingGraph &g, const Candidates &c,
       best = peak;
     }
     emitError(g.getFunction().getLoc())
-        << "budget of " << budget << " bytes cannot be met for @"
+        << "budget of " << int64_t(budget) << " bytes cannot be met for @"
         << g.getFunction().getSymName()
         << ": with every group in low precision the peak is " << best.peakBytes
-        << " bytes (" << (best.peakBytes - budget) << " bytes, "
-        << percent(double(best.peakBytes - budget) / double(budget))
+        << " bytes (" << (best.peakBytes - int64_t(budget)) << " bytes, "
+        << percent(double(best.peakBytes - int64_t(budget)) / double(budget))
         << " over budget; " << best.persistentBytes
         << " bytes are f32 master weights, momenta and BN statistics)";
     return failure();

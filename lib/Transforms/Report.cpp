@@ -43,19 +43,18 @@ struct StepReport {
 };
 } // namespace
 
+/// The format as written inside #mp.format<...>: "paper_143",
+/// "paper_169, overflow = inf", or every field.
 static std::string formatName(FormatAttr f) {
   if (!f)
     return "fp32";
   std::string s;
   llvm::raw_string_ostream os(s);
-  if (std::optional<StringRef> name = f.getPresetName())
-    os << *name;
-  else
-    os << "e" << f.getExpBits() << "m" << f.getManBits() << " bias "
-       << f.getBias() << " " << stringifySpecialValues(f.getSpecials()) << " "
-       << stringifyOverflowMode(f.getOverflow()) << " "
-       << stringifyRoundingMode(f.getRounding());
-  return s;
+  os << f;
+  StringRef text(s);
+  text.consume_front("#mp.format<");
+  text.consume_back(">");
+  return text.str();
 }
 
 static std::string shapeText(ArrayRef<int64_t> shape) {
@@ -92,10 +91,12 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
         policy[attr.getName().str()] = s.str();
       else if (auto f = dyn_cast<FloatAttr>(v))
         policy[attr.getName().str()] = f.getValueAsDouble();
-      else if (auto i = dyn_cast<IntegerAttr>(v))
-        policy[attr.getName().str()] = i.getInt();
       else if (auto b = dyn_cast<BoolAttr>(v))
         policy[attr.getName().str()] = b.getValue();
+      else if (auto i = dyn_cast<IntegerAttr>(v))
+        policy[attr.getName().str()] = i.getInt();
+      else if (auto f = dyn_cast<FormatAttr>(v))
+        policy[attr.getName().str()] = formatName(f);
     }
   else
     policy["policy"] = "none";
@@ -163,9 +164,16 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
   return json::Value(std::move(fn));
 }
 
+/// Bytes in the most readable unit.
 static std::string mib(int64_t bytes) {
   std::string s;
-  llvm::raw_string_ostream(s) << llvm::format("%.2f MiB", bytes / 1048576.0);
+  llvm::raw_string_ostream os(s);
+  if (bytes < 10 * 1024)
+    os << bytes << " B";
+  else if (bytes < 10 * 1024 * 1024)
+    os << llvm::format("%.2f KiB", bytes / 1024.0);
+  else
+    os << llvm::format("%.2f MiB", bytes / 1048576.0);
   return s;
 }
 
@@ -189,6 +197,8 @@ static void printTable(const StepReport &r, bool withTensors,
             os << (b.getValue() ? "true" : "false");
           else if (auto i = dyn_cast<IntegerAttr>(v))
             os << i.getInt();
+          else if (auto f = dyn_cast<FormatAttr>(v))
+            os << "\"" << formatName(f) << "\"";
         },
         " ");
   } else {
@@ -196,13 +206,13 @@ static void printTable(const StepReport &r, bool withTensors,
   }
   os << "\n";
   if (withTensors) {
-    os << llvm::format("%-34s %-6s %-15s %-9s %5s %-16s %10s %10s %-9s %s\n",
+    os << llvm::format("%-34s %-6s %-15s %-9s %5s %-16s %10s %10s %-26s %s\n",
                        "tensor", "kind", "role", "phase", "group", "shape",
                        "bytes@16", "bytes@8", "format", "why");
     for (const TensorInfo &t : g.getTensors()) {
       if (!t.inTensorSet())
         continue;
-      os << llvm::format("%-34s %-6s %-15s %-9s %5d %-16s %10lld %10lld %-9s ",
+      os << llvm::format("%-34s %-6s %-15s %-9s %5d %-16s %10lld %10lld %-26s ",
                          t.name.c_str(), stringifyTensorKind(t.kind).data(),
                          stringifyRole(t.role).data(),
                          stringifyPhase(t.phase).data(), t.group,

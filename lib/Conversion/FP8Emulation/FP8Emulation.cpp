@@ -4,7 +4,18 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 //
 //===----------------------------------------------------------------------===//
-// PLACEHOLDER: being written (mp-lower-casts).
+//
+// Rounds f32 values to any #mp.format with integer arith ops on the f32 bit
+// pattern, and the mp-lower-casts pass built on it. The rules and the
+// algorithm are in docs/Design/FP8Emulation.md; mp-cast-check proves the
+// emitted code bit-exact against APFloat and a direct reference.
+//
+// Invariants the algorithm relies on (all guaranteed by FormatAttr::verify):
+// every finite value of the format is an f32 (largest binade <= 2^127,
+// smallest subnormal >= 2^-149), so rounding never leaves the f32 grid and
+// the result is re-encoded by ordinary f32 bit patterns.
+//
+//===----------------------------------------------------------------------===//
 
 #include "mp/Conversion/FP8Emulation/FP8Emulation.h"
 
@@ -13,6 +24,17 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/bit.h"
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#define DEBUG_TYPE "mp-lower-casts"
 
 namespace mp {
 #define GEN_PASS_DEF_MPLOWERCASTSPASS
@@ -22,11 +44,365 @@ namespace mp {
 using namespace mlir;
 using namespace mp;
 
+//===----------------------------------------------------------------------===//
+// Format constants
+//===----------------------------------------------------------------------===//
+
+static constexpr int64_t kSignMask = 0x80000000;
+static constexpr int64_t kAbsMask = 0x7FFFFFFF;
+static constexpr int64_t kInfBits = 0x7F800000;
+/// The NaN every NaN result becomes: the canonical positive quiet NaN.
+static constexpr int64_t kNaNBits = 0x7FC00000;
+
+/// Returns the f32 bit pattern of `v`, which must be an exact f32 value.
+static int64_t exactF32Bits(double v) {
+  float f = static_cast<float>(v);
+  assert(static_cast<double>(f) == v && "format value is not an f32");
+  return llvm::bit_cast<uint32_t>(f);
+}
+
 namespace {
-struct LowerCastsPass : mp::impl::MPLowerCastsPassBase<LowerCastsPass> {
-  void runOnOperation() override {
-    getOperation().emitError("mp-lower-casts is not implemented yet");
-    signalPassFailure();
+/// The compile-time constants of the rounding algorithm for one format.
+struct RoundingConstants {
+  /// Mantissa bits of the format.
+  int64_t man;
+  /// f32 mantissa bits dropped in the format's normal range: 23 - man.
+  int64_t normalShift;
+  /// Smallest f32 biased exponent whose binade is normal in the format:
+  /// (1 - bias) + 127. May be <= 0 (the format's normals reach below f32's)
+  /// or far above 1 (the format has a wide subnormal range).
+  int64_t minNormalF32Exp;
+  /// Exponent of the format's quantum in its subnormal range:
+  /// (1 - bias) - man, at least -149.
+  int64_t subnormalQuantumExp;
+  /// f32 bits of the largest finite value.
+  int64_t maxFiniteBits;
+  bool tiesAway;
+};
+} // namespace
+
+static RoundingConstants getRoundingConstants(FormatAttr format) {
+  RoundingConstants k;
+  k.man = format.getManBits();
+  k.normalShift = 23 - k.man;
+  k.minNormalF32Exp = format.getMinExponent() + 127;
+  k.subnormalQuantumExp = format.getMinExponent() - k.man;
+  k.maxFiniteBits = exactF32Bits(format.getMaxFinite());
+  k.tiesAway = format.getRounding() == RoundingMode::nearest_away;
+  assert(k.subnormalQuantumExp >= -149 && "verifier keeps formats in f32");
+  return k;
+}
+
+//===----------------------------------------------------------------------===//
+// Integer emission helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Emits i32 arith ops at one insertion point.
+class IntEmitter {
+public:
+  IntEmitter(OpBuilder &b, Location loc)
+      : b(b), loc(loc), i32(b.getI32Type()) {}
+
+  /// Returns the i32 constant with bits `v`, created once per emitter: the
+  /// emission is straight-line, so the first one dominates every later use.
+  Value c(int64_t v) {
+    Value &cached = constants[v];
+    if (!cached)
+      cached = arith::ConstantOp::create(
+          b, loc,
+          b.getIntegerAttr(i32, APInt(32, static_cast<uint64_t>(v),
+                                      /*isSigned=*/v < 0)));
+    return cached;
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value bitAnd(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value bitOr(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value bitXor(Value x, Value y) { return arith::XOrIOp::create(b, loc, x, y); }
+  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
+  Value shr(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
+  Value maxS(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value minS(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value maxU(Value x, Value y) { return arith::MaxUIOp::create(b, loc, x, y); }
+  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  Type i32;
+  llvm::SmallDenseMap<int64_t, Value> constants;
+};
+} // namespace
+
+/// Rounds the non-negative f32 bit pattern `a` to a multiple of 2^d, a
+/// compile-time shift in [0, 23]: adds half of 2^d (ties away) or half minus
+/// one plus `lsb` (ties to even) to the pattern and clears the low d bits. A
+/// carry out of the mantissa bumps the exponent, which is exactly the next
+/// binade's value. `lsb` is the parity of the code of the rounded-down
+/// result; by default bit d of the pattern.
+static Value roundBitsStatic(IntEmitter &e, Value a, int64_t d, bool away,
+                             Value lsb = {}) {
+  assert(d >= 0 && d <= 23 && "shift stays inside the f32 mantissa");
+  if (d == 0)
+    return a;
+  int64_t half = int64_t(1) << (d - 1);
+  int64_t clearLow = ~((int64_t(1) << d) - 1) & 0xFFFFFFFF;
+  Value inc;
+  if (away) {
+    inc = e.c(half);
+  } else {
+    if (!lsb)
+      lsb = e.bitAnd(e.shr(a, e.c(d)), e.c(1));
+    inc = e.add(e.c(half - 1), lsb);
+  }
+  return e.bitAnd(e.add(a, inc), e.c(clearLow));
+}
+
+/// roundBitsStatic with a per-element shift `d` in [0, 23]. The default `lsb`
+/// reads the significand, implicit bit included: with d == 23 the kept digit
+/// is the implicit 1 of a normal f32, not the exponent's low bit.
+static Value roundBitsDynamic(IntEmitter &e, Value a, Value d, bool away,
+                              Value lsb = {}) {
+  Value one = e.c(1);
+  Value unit = e.shl(one, d);
+  Value lowMask = e.sub(unit, one);
+  Value half = e.shr(unit, one);
+  Value inc;
+  if (away) {
+    inc = half;
+  } else {
+    if (!lsb)
+      lsb = e.bitAnd(e.shr(e.bitOr(a, e.c(int64_t(1) << 23)), d), one);
+    // half - 1 + lsb, masked so that d == 0 adds nothing.
+    inc = e.bitAnd(e.add(e.sub(half, one), lsb), lowMask);
+  }
+  return e.bitAnd(e.add(a, inc), e.bitXor(lowMask, e.c(-1)));
+}
+
+/// Returns floor(log2(a)) for a > 0 (0 for a == 0) by a five-step binary
+/// search of compares and selects: no count-leading-zeros op is needed.
+static Value floorLog2(IntEmitter &e, Value a) {
+  Value pos = e.c(0);
+  Value rest = a;
+  for (int64_t step : {16, 8, 4, 2, 1}) {
+    Value big = e.cmp(arith::CmpIPredicate::uge, rest, e.c(int64_t(1) << step));
+    rest = e.select(big, e.shr(rest, e.c(step)), rest);
+    pos = e.select(big, e.add(pos, e.c(step)), pos);
+  }
+  return pos;
+}
+
+//===----------------------------------------------------------------------===//
+// Public emitters
+//===----------------------------------------------------------------------===//
+
+Value mp::emitRoundToFormat(OpBuilder &b, Location loc, Value x,
+                            FormatAttr format) {
+  assert(x.getType().isF32() && "rounds f32 scalars");
+  const RoundingConstants k = getRoundingConstants(format);
+  Type intType = b.getI32Type();
+  IntEmitter e(b, loc);
+  using Pred = arith::CmpIPredicate;
+
+  Value bits = arith::BitcastOp::create(b, loc, intType, x);
+  Value sign = e.bitAnd(bits, e.c(kSignMask));
+  Value a = e.bitAnd(bits, e.c(kAbsMask));
+
+  // 1. Round the magnitude. Finite inputs land on the format's grid (or one
+  // step above its largest value); inf stays inf; NaN is replaced below.
+  Value r;
+  // With man = 0 a code differs from its neighbour in the exponent field, so
+  // ties to even look at the format's biased exponent, whose parity is the
+  // f32 exponent's flipped when the bias is even (f32's, 127, is odd).
+  const bool codeParityFromExp = k.man == 0 && !k.tiesAway;
+  const int64_t expParityFlip = (format.getBias() & 1) == 0 ? 1 : 0;
+  auto expCodeParity = [&](Value exp) {
+    return e.bitAnd(e.bitXor(exp, e.c(expParityFlip)), e.c(1));
+  };
+  if (k.minNormalF32Exp == 1) {
+    // The format's normal range starts at f32's: every f32, denormals
+    // included, drops the same number of bits (bias 127: no parity flip).
+    r = roundBitsStatic(e, a, k.normalShift, k.tiesAway);
+  } else if (k.minNormalF32Exp > 1) {
+    Value exp = e.shr(a, e.c(23));
+    if (k.man == 0) {
+      // Only powers of two and 0: everything below the smallest one takes
+      // the comparison path below.
+      r = roundBitsStatic(e, a, 23, k.tiesAway,
+                          codeParityFromExp ? expCodeParity(exp) : Value());
+    } else {
+      // Inputs below the format's smallest normal binade round to its fixed
+      // subnormal quantum: drop (minNormalF32Exp - exp) more bits, where an
+      // f32 denormal counts as exponent 1 (its value is mantissa * 2^-149).
+      Value effExp = e.maxU(exp, e.c(1));
+      Value extra = e.maxS(e.sub(e.c(k.minNormalF32Exp), effExp), e.c(0));
+      // Shifts of 24 or more would leave the mantissa: those inputs are
+      // below the smallest subnormal and take the comparison path below.
+      Value d = e.minS(e.add(e.c(k.normalShift), extra), e.c(23));
+      r = roundBitsDynamic(e, a, d, k.tiesAway);
+    }
+    // Below the smallest subnormal q the answer is 0 or q: compare with q/2
+    // (0 is the even code). q > 2^-149 here, so q/2 is an f32.
+    int64_t qBits = exactF32Bits(std::ldexp(1.0, k.subnormalQuantumExp));
+    int64_t halfQBits =
+        exactF32Bits(std::ldexp(1.0, k.subnormalQuantumExp - 1));
+    Value small = e.cmp(Pred::ult, a, e.c(qBits));
+    Value up = e.cmp(k.tiesAway ? Pred::uge : Pred::ugt, a, e.c(halfQBits));
+    Value tiny = e.select(up, e.c(qBits), e.c(0));
+    r = e.select(small, tiny, r);
+  } else {
+    // The format's normals reach below f32's: an f32 denormal's precision
+    // depends on its leading bit p (value in [2^(p-149), 2^(p-148))), so it
+    // drops max(p - man, emin + 149 - man) bits; f32 normals drop 23 - man.
+    Value exp = e.shr(a, e.c(23));
+    Value lead = floorLog2(e, a);
+    Value dDenormal = e.maxS(e.sub(lead, e.c(k.man)),
+                             e.c(k.subnormalQuantumExp + 149));
+    Value isDenormal = e.cmp(Pred::eq, exp, e.c(0));
+    Value d = e.select(isDenormal, dDenormal, e.c(k.normalShift));
+    Value lsb;
+    if (codeParityFromExp) {
+      // An f32 denormal rounded down to 2^p is a format normal when
+      // p >= emin + 149 (man = 0), with exponent p - 149, whose parity is
+      // that of an f32 exponent field p; below that it rounds down to 0.
+      Value isNormal =
+          e.cmp(Pred::sge, lead, e.c(k.subnormalQuantumExp + 149));
+      Value denormalLsb = e.select(isNormal, expCodeParity(lead), e.c(0));
+      lsb = e.select(isDenormal, denormalLsb, expCodeParity(exp));
+    }
+    r = roundBitsDynamic(e, a, d, k.tiesAway, lsb);
+  }
+
+  // 2. Finite results: keep the sign, except that fnuz has no -0.
+  Value resultSign = sign;
+  if (format.getSpecials() == SpecialValues::fnuz)
+    resultSign = e.select(e.cmp(Pred::eq, r, e.c(0)), e.c(0), sign);
+  Value result = e.bitOr(r, resultSign);
+
+  // 3. Overflow: the rounded magnitude exceeds the largest finite value. An
+  // infinite input rounds to the inf pattern, so it takes this path too.
+  Value overflowed = e.cmp(Pred::ugt, r, e.c(k.maxFiniteBits));
+  Value overflowValue;
+  switch (format.getOverflow()) {
+  case OverflowMode::saturate:
+    overflowValue = e.bitOr(sign, e.c(k.maxFiniteBits));
+    break;
+  case OverflowMode::inf:
+    overflowValue = e.bitOr(sign, e.c(kInfBits));
+    break;
+  case OverflowMode::nan:
+    overflowValue = e.c(kNaNBits);
+    break;
+  }
+  result = e.select(overflowed, overflowValue, result);
+  // An IEEE format represents inf, so only finite overflow becomes NaN.
+  if (format.getSpecials() == SpecialValues::ieee &&
+      format.getOverflow() == OverflowMode::nan) {
+    Value isInf = e.cmp(Pred::eq, a, e.c(kInfBits));
+    result = e.select(isInf, bits, result);
+  }
+
+  // 4. NaN in, NaN out.
+  Value isNaN = e.cmp(Pred::ugt, a, e.c(kInfBits));
+  result = e.select(isNaN, e.c(kNaNBits), result);
+  return arith::BitcastOp::create(b, loc, x.getType(), result);
+}
+
+Value mp::emitIsOverflow(OpBuilder &b, Location loc, Value x,
+                         FormatAttr format) {
+  assert(x.getType().isF32() && "tests f32 scalars");
+  Type intType = b.getI32Type();
+  IntEmitter e(b, loc);
+  using Pred = arith::CmpIPredicate;
+
+  // The smallest f32 at or above the threshold (inf if none): f32 bit
+  // patterns order like magnitudes, so one unsigned compare decides.
+  double threshold = format.getOverflowThreshold();
+  float atOrAbove = static_cast<float>(threshold);
+  if (static_cast<double>(atOrAbove) < threshold)
+    atOrAbove =
+        std::nextafter(atOrAbove, std::numeric_limits<float>::infinity());
+  int64_t thresholdBits = llvm::bit_cast<uint32_t>(atOrAbove);
+
+  Value bits = arith::BitcastOp::create(b, loc, intType, x);
+  Value a = e.bitAnd(bits, e.c(kAbsMask));
+  Value atLeast = e.cmp(Pred::uge, a, e.c(thresholdBits));
+  Value notNaN = e.cmp(Pred::ule, a, e.c(kInfBits));
+  return arith::AndIOp::create(b, loc, atLeast, notNaN);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// mp.cast %x to F -> linalg.generic { round_F(x) } (F = fp32: %x).
+struct CastLowering : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    FormatAttr format = op.getFormat();
+    if (format.isF32()) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "needs a ranked tensor of f32");
+
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, op.getInput());
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{op.getInput()},
+        ValueRange{init}, ArrayRef<AffineMap>{identity, identity}, iterators,
+        [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value rounded = emitRoundToFormat(b, nested, args[0], format);
+          linalg::YieldOp::create(b, nested, rounded);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
   }
 };
 } // namespace
+
+void mp::populateLowerCastsPatterns(RewritePatternSet &patterns) {
+  patterns.add<CastLowering>(patterns.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct LowerCastsPass : mp::impl::MPLowerCastsPassBase<LowerCastsPass> {
+  using MPLowerCastsPassBase::MPLowerCastsPassBase;
+  void runOnOperation() override;
+};
+} // namespace
+
+void LowerCastsPass::runOnOperation() {
+  RewritePatternSet patterns(&getContext());
+  populateLowerCastsPatterns(patterns);
+  // One walk, no folding: every op other than mp.cast is left as it is.
+  walkAndApplyPatterns(getOperation(), std::move(patterns));
+
+  WalkResult left = getOperation().walk([](CastOp op) {
+    op.emitOpError("could not be lowered: needs a ranked tensor of f32");
+    return WalkResult::interrupt();
+  });
+  if (left.wasInterrupted())
+    return signalPassFailure();
+}

@@ -23,7 +23,7 @@ func.func @cast_fp32_nearest_away_folds_away(%x: tensor<4xf32>) -> tensor<4xf32>
 // COM: value, so it is not the identity.
 // CHECK-LABEL: func.func @cast_fp32_saturate_is_kept
 //  CHECK-SAME:   (%[[X:.+]]: tensor<4xf32>)
-//       CHECK:   %[[Y:.+]] = mp.cast %[[X]] to <exp = 8, man = 23, bias = 127, specials = ieee, overflow = saturate, rounding = nearest_even>
+//       CHECK:   %[[Y:.+]] = mp.cast %[[X]] to <fp32, overflow = saturate>
 //       CHECK:   return %[[Y]]
 func.func @cast_fp32_saturate_is_kept(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = mp.cast %x to <fp32, overflow = saturate> : tensor<4xf32>
@@ -81,7 +81,7 @@ func.func @cast_of_cast_different_formats_kept(%x: tensor<4x8xf32>) -> tensor<4x
 // CHECK-LABEL: func.func @cast_of_cast_different_overflow_kept
 //  CHECK-SAME:   (%[[X:.+]]: tensor<4xf32>)
 //       CHECK:   %[[Y:.+]] = mp.cast %[[X]] to <paper_169> : tensor<4xf32>
-//       CHECK:   %[[Z:.+]] = mp.cast %[[Y]] to <exp = 6, man = 9, bias = 31, specials = none, overflow = inf, rounding = nearest_away> : tensor<4xf32>
+//       CHECK:   %[[Z:.+]] = mp.cast %[[Y]] to <paper_169, overflow = inf> : tensor<4xf32>
 //       CHECK:   return %[[Z]]
 func.func @cast_of_cast_different_overflow_kept(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = mp.cast %x to <paper_169> : tensor<4xf32>

@@ -32,7 +32,7 @@ func.func @cast_presets(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // CHECK-LABEL: func.func @cast_preset_override
 //  CHECK-SAME:   (%[[X:.+]]: tensor<16xf32>)
 func.func @cast_preset_override(%x: tensor<16xf32>) -> tensor<16xf32> {
-  // CHECK: %[[Y:.+]] = mp.cast %[[X]] to <exp = 6, man = 9, bias = 31, specials = none, overflow = inf, rounding = nearest_away> : tensor<16xf32>
+  // CHECK: %[[Y:.+]] = mp.cast %[[X]] to <paper_169, overflow = inf> : tensor<16xf32>
   %y = mp.cast %x to <paper_169, overflow = inf> : tensor<16xf32>
   // CHECK: return %[[Y]]
   return %y : tensor<16xf32>
@@ -97,7 +97,7 @@ func.func @cast_scalar(%x: tensor<f32>) -> tensor<f32> {
 
 // COM: The format attribute also stands alone, outside mp.cast.
 // CHECK-LABEL: func.func @format_as_discardable_attr
-//  CHECK-SAME:   attributes {test.formats = [#mp.format<e4m3>, #mp.format<exp = 4, man = 3, bias = 7, specials = fn, overflow = saturate, rounding = nearest_even>]}
+//  CHECK-SAME:   attributes {test.formats = [#mp.format<e4m3>, #mp.format<e4m3, overflow = saturate>]}
 func.func @format_as_discardable_attr() attributes {test.formats = [#mp.format<e4m3>, #mp.format<e4m3, overflow = saturate>]} {
   return
 }

@@ -339,6 +339,21 @@ void FormatAttr::print(AsmPrinter &printer) const {
     printer << *name << ">";
     return;
   }
+  // A preset with the same layout plus the fields that differ reads best:
+  // <paper_169, overflow = inf>.
+  for (const Preset &p : kPresets) {
+    if (p.exp != getExpBits() || p.man != getManBits() || p.bias != getBias())
+      continue;
+    printer << p.name;
+    if (p.specials != getSpecials())
+      printer << ", specials = " << stringifySpecialValues(getSpecials());
+    if (p.overflow != getOverflow())
+      printer << ", overflow = " << stringifyOverflowMode(getOverflow());
+    if (p.rounding != getRounding())
+      printer << ", rounding = " << stringifyRoundingMode(getRounding());
+    printer << ">";
+    return;
+  }
   printer << "exp = " << getExpBits() << ", man = " << getManBits()
           << ", bias = " << getBias()
           << ", specials = " << stringifySpecialValues(getSpecials())
