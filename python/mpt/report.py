@@ -1,0 +1,179 @@
+"""The JSON report of `mp-opt --mp-report=format=json` (schema mp-report/1).
+
+`SCHEMA` is the documented schema (docs/Design/Report.md) as data;
+`validate(obj)` checks a parsed report against it with the standard library
+only and returns a list of error strings (empty when valid); `compare(reports)`
+renders several reports side by side.
+"""
+
+import json
+
+__all__ = ["SCHEMA", "validate", "load", "compare"]
+
+NUMBER = (int, float)
+
+# name -> (type, required); a dict type is a nested object schema, a list
+# type [schema] is an array of that schema.
+TENSOR = {
+    "name": (str, True),
+    "kind": (str, True),      # v | dv | theta | dtheta | state
+    "role": (str, True),
+    "phase": (str, True),     # forward | backward | optimizer
+    "group": (int, True),     # -1 for state
+    "shape": ([int], True),
+    "elements": (int, True),
+    "bytes_high": (int, True),
+    "bytes_low": (int, True),
+    "format": (str, True),    # as written inside #mp.format<...>, or fp32
+    "bits": (int, True),
+    "demoted": (bool, True),
+    "why": (str, True),
+}
+GROUP = {
+    "id": (int, True),
+    "name": (str, True),
+    "elements": (int, True),
+    "share": (NUMBER, True),
+    "tensors": (int, True),
+    "decision": (str, True),  # high | low | mixed
+}
+PAPER = {
+    "elements": (int, True),
+    "bits": (int, True),
+    "bits_all16": (int, True),
+    "bits_fp32": (int, True),
+    "bit_ratio": (NUMBER, True),
+    "selection_ratio": (NUMBER, True),
+    "saving_vs_fp32": (NUMBER, True),
+    "saving_vs_all16": (NUMBER, True),
+}
+PEAK = {
+    "bytes": (int, True),
+    "bytes_fp32": (int, True),
+    "bytes_all16": (int, True),
+    "persistent_bytes": (int, True),
+    "saving_vs_fp32": (NUMBER, True),
+    "saving_vs_all16": (NUMBER, True),
+}
+FUNCTION = {
+    "name": (str, True),
+    "policy": (dict, True),   # free-form: policy, ratio, order, ... as written
+    "tensors": ([TENSOR], False),
+    "groups": ([GROUP], True),
+    "totals": ({"paper": (PAPER, True), "peak": (PEAK, True)}, True),
+}
+SCHEMA = {
+    "schema": (str, True),    # "mp-report/1"
+    "functions": ([FUNCTION], True),
+}
+
+ENUMS = {
+    ("tensor", "kind"): {"v", "dv", "theta", "dtheta", "state"},
+    ("tensor", "phase"): {"forward", "backward", "optimizer"},
+    ("group", "decision"): {"high", "low", "mixed"},
+}
+
+
+def _check(value, spec, path, errors, where):
+    """Checks `value` against `spec`; `where` names the object kind for ENUMS."""
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            errors.append("%s: expected an object" % path)
+            return
+        kind = "tensor" if spec is TENSOR else "group" if spec is GROUP else where
+        for key, (sub, required) in spec.items():
+            if key not in value:
+                if required:
+                    errors.append("%s: missing key %r" % (path, key))
+                continue
+            _check(value[key], sub, "%s.%s" % (path, key), errors, kind)
+            allowed = ENUMS.get((kind, key))
+            if allowed is not None and value[key] not in allowed:
+                errors.append("%s.%s: %r is not one of %s"
+                              % (path, key, value[key], sorted(allowed)))
+        for key in value:
+            if key not in spec:
+                errors.append("%s: unknown key %r" % (path, key))
+        return
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            errors.append("%s: expected an array" % path)
+            return
+        for i, item in enumerate(value):
+            _check(item, spec[0], "%s[%d]" % (path, i), errors, where)
+        return
+    if spec is dict:
+        if not isinstance(value, dict):
+            errors.append("%s: expected an object" % path)
+        return
+    # bool is an int in Python: keep them apart.
+    types = spec if isinstance(spec, tuple) else (spec,)
+    if isinstance(value, bool) and bool not in types:
+        errors.append("%s: expected %s, got a boolean" % (path, _names(types)))
+    elif not isinstance(value, types):
+        errors.append("%s: expected %s, got %s"
+                      % (path, _names(types), type(value).__name__))
+
+
+def _names(types):
+    return " or ".join(t.__name__ for t in types)
+
+
+def validate(obj):
+    """Errors of `obj` against the mp-report/1 schema (empty when valid)."""
+    errors = []
+    _check(obj, SCHEMA, "$", errors, "root")
+    if isinstance(obj, dict) and obj.get("schema") not in (None, "mp-report/1"):
+        errors.append("$.schema: expected 'mp-report/1', got %r" % obj["schema"])
+    return errors
+
+
+def load(path):
+    """Parses and validates a report file; raises ValueError on errors."""
+    with open(path) as f:
+        try:
+            obj = json.load(f)
+        except json.JSONDecodeError as err:
+            raise ValueError("%s is not JSON: %s" % (path, err))
+    errors = validate(obj)
+    if errors:
+        raise ValueError("%s does not follow mp-report/1:\n  %s"
+                         % (path, "\n  ".join(errors[:20])))
+    return obj
+
+
+def _label(fn):
+    p = fn["policy"]
+    label = p.get("policy", "none")
+    if label == "ours":
+        if "budget" in p:
+            label += " budget=%d" % p["budget"]
+        else:
+            label += " r=%g" % p.get("ratio", float("nan"))
+        if p.get("order", "largest") != "largest":
+            label += " " + p["order"]
+    return label
+
+
+def compare(reports):
+    """A side-by-side table of the first function of each report."""
+    rows = [("policy", "low ratio", "paper MiB", "vs fp32", "vs 16-bit",
+             "peak MiB", "vs fp32", "vs 16-bit")]
+    for rep in reports:
+        fn = rep["functions"][0]
+        pa, pk = fn["totals"]["paper"], fn["totals"]["peak"]
+        rows.append((_label(fn), "%.3f" % pa["bit_ratio"],
+                     "%.1f" % (pa["bits"] / 8 / 2**20),
+                     "%.1f%%" % (100 * pa["saving_vs_fp32"]),
+                     "%.1f%%" % (100 * pa["saving_vs_all16"]),
+                     "%.1f" % (pk["bytes"] / 2**20),
+                     "%.1f%%" % (100 * pk["saving_vs_fp32"]),
+                     "%.1f%%" % (100 * pk["saving_vs_all16"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+// RUN: mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-assign-precision="ratio=0.5" --mp-report="format=json output=%t.json" -o /dev/null
+// RUN: %PYTHON -m mpt validate-report %t.json | FileCheck %s --check-prefix=VALID
+// RUN: FileCheck %s --check-prefix=JSON < %t.json
+// RUN: %PYTHON %S/Inputs/check-report.py %t.json
+// RUN: mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-assign-precision="ratio=0.5" --mp-report -o /dev/null | FileCheck %s --check-prefix=TABLE
+// RUN: mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-report -o /dev/null | FileCheck %s --check-prefix=NONE
+
+// VALID: valid mp-report/1
+
+// COM: llvm::json prints object keys in sorted order.
+// JSON: "functions": [
+// JSON: "groups": [
+// JSON: "name": "tiny_train_step"
+// JSON: "policy": {
+// JSON: "policy": "ours"
+// JSON: "bits": 8
+// JSON-NEXT: "bytes_high": 128
+// JSON-NEXT: "bytes_low": 64
+// JSON-NEXT: "demoted": true
+// JSON-NEXT: "elements": 64
+// JSON-NEXT: "format": "paper_143"
+// JSON-NEXT: "group": 1
+// JSON-NEXT: "kind": "v"
+// JSON-NEXT: "name": "conv1"
+// JSON-NEXT: "phase": "forward"
+// JSON-NEXT: "role": "activation"
+// JSON: "totals": {
+// JSON-NEXT: "paper": {
+// JSON-NEXT: "bit_ratio":
+// COM: 260 + 145 demoted elements at 8 bits, 4 + 9 demoted weight-gradient
+// COM: elements and the 126 of groups 0 and 3 at 16: 5464 bits.
+// JSON-NEXT: "bits": 5464
+// JSON-NEXT: "bits_all16": 8704
+// JSON-NEXT: "bits_fp32": 17408
+// JSON: "schema": "mp-report/1"
+
+// TABLE: == @tiny_train_step
+// TABLE: policy: {{.*}}policy=ours ratio=0.5 selection_ratio=0.7684
+// TABLE: tensor kind role phase group shape bytes@16 bytes@8 format why
+// TABLE: conv1 v activation forward 1 2x2x4x4 128 64 paper_143 group 1 (conv1, share 48.53%, rank 1/4 by largest) demoted; cumulative share 48.53%
+// TABLE: paper model (PAPER.md 2): 683 B (fp32 2176 B, all-16-bit 1088 B); low-precision ratio: bits 0.7445, selection 0.7684
+// TABLE: saving vs fp32 68.61%, vs all-16-bit 37.22%
+// TABLE: peak model
+// TABLE: saving vs fp32
+
+// NONE: policy: none (no mp-assign-precision: everything f32)
+// NONE: paper model (PAPER.md 2): 2176 B
