@@ -17,9 +17,6 @@
 
 #include "mp/Conversion/MPToLinalg/MPToLinalg.h"
 
-#include "mp/Conversion/Passes.h"
-#include "mp/Dialect/MP/IR/MPDialect.h"
-#include "mp/Dialect/MP/IR/MPOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -28,6 +25,9 @@
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mp/Conversion/Passes.h"
+#include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mp/Dialect/MP/IR/MPOps.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -93,9 +93,8 @@ static Value zerosF32(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
 
 static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
                                             ArrayRef<int64_t> values) {
-  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
-    return b.getIndexAttr(v);
-  });
+  return llvm::map_to_vector(
+      values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
 }
 
 /// The identity map of rank `rank`.
@@ -190,10 +189,9 @@ static Value padSpatial(OpBuilder &b, Location loc, Value x,
   shape[2] += low[0] + high[0];
   shape[3] += low[1] + high[1];
   auto type = tensorOf(shape, cast<ShapedType>(x.getType()).getElementType());
-  return tensor::PadOp::create(b, loc, type, x,
-                               indexAttrs(b, {0, 0, low[0], low[1]}),
-                               indexAttrs(b, {0, 0, high[0], high[1]}),
-                               padValue);
+  return tensor::PadOp::create(
+      b, loc, type, x, indexAttrs(b, {0, 0, low[0], low[1]}),
+      indexAttrs(b, {0, 0, high[0], high[1]}), padValue);
 }
 
 static Value extractSlice(OpBuilder &b, Location loc, Value x,
@@ -203,8 +201,7 @@ static Value extractSlice(OpBuilder &b, Location loc, Value x,
       llvm::all_of(strides, [](int64_t v) { return v == 1; }) &&
       sizes == shapeOf(x))
     return x;
-  auto type =
-      tensorOf(sizes, cast<ShapedType>(x.getType()).getElementType());
+  auto type = tensorOf(sizes, cast<ShapedType>(x.getType()).getElementType());
   return tensor::ExtractSliceOp::create(b, loc, type, x, indexAttrs(b, offsets),
                                         indexAttrs(b, sizes),
                                         indexAttrs(b, strides));
@@ -212,9 +209,9 @@ static Value extractSlice(OpBuilder &b, Location loc, Value x,
 
 static Value insertSlice(OpBuilder &b, Location loc, Value src, Value dest,
                          ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
-  return tensor::InsertSliceOp::create(b, loc, src, dest, indexAttrs(b, offsets),
-                                       indexAttrs(b, shapeOf(src)),
-                                       indexAttrs(b, strides));
+  return tensor::InsertSliceOp::create(
+      b, loc, src, dest, indexAttrs(b, offsets), indexAttrs(b, shapeOf(src)),
+      indexAttrs(b, strides));
 }
 
 static Value expandShape(OpBuilder &b, Location loc, Value x,
@@ -262,8 +259,8 @@ static Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
                                             strides, dilations)
         .getResult(0);
   if (groups == xs[1] && ws[0] == xs[1] && ws[1] == 1) {
-    Value w3 = collapseShape(b, loc, w, {ws[0], ws[2], ws[3]},
-                             {{0, 1}, {2}, {3}});
+    Value w3 =
+        collapseShape(b, loc, w, {ws[0], ws[2], ws[3]}, {{0, 1}, {2}, {3}});
     return linalg::DepthwiseConv2DNchwChwOp::create(
                b, loc, TypeRange{initType}, ValueRange{x, w3}, ValueRange{init},
                strides, dilations)
@@ -278,9 +275,9 @@ static Value convolve(OpBuilder &b, Location loc, Value x, Value w, Value init,
   Value init5 =
       expandShape(b, loc, init, {os[0], groups, fg, os[2], os[3]}, outAssoc);
   Value y5 = linalg::Conv2DNgchwGfchwOp::create(
-                b, loc, TypeRange{init5.getType()}, ValueRange{x5, w5},
-                ValueRange{init5}, strides, dilations)
-                .getResult(0);
+                 b, loc, TypeRange{init5.getType()}, ValueRange{x5, w5},
+                 ValueRange{init5}, strides, dilations)
+                 .getResult(0);
   return collapseShape(b, loc, y5, os, outAssoc);
 }
 
@@ -318,26 +315,24 @@ static BatchStats batchStats(OpBuilder &b, Location loc, Value x) {
     count *= shape[d];
   Value sum = sumKeeping(b, loc, x, {1});
   Value countF = f32Const(b, loc, double(count));
-  Value mean = mapElementwise(b, loc, sum, {}, {c}, b.getF32Type(),
-                              [&](OpBuilder &b, Location loc, ValueRange args) {
-                                linalg::YieldOp::create(
-                                    b, loc,
-                                    arith::DivFOp::create(b, loc, args[0],
-                                                          countF)
-                                        .getResult());
-                              });
+  Value mean = mapElementwise(
+      b, loc, sum, {}, {c}, b.getF32Type(),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        linalg::YieldOp::create(
+            b, loc, arith::DivFOp::create(b, loc, args[0], countF).getResult());
+      });
   Value init = zerosF32(b, loc, {c});
   Value sumSq =
-      generic(b, loc, ValueRange{x, mean}, init,
-              {identity(ctx, rank), channelMap(ctx, rank),
-               channelMap(ctx, rank)},
-              reduceAllBut(rank, {1}),
-              [](OpBuilder &b, Location loc, ValueRange args) {
-                Value d = arith::SubFOp::create(b, loc, args[0], args[1]);
-                Value sq = arith::MulFOp::create(b, loc, d, d);
-                linalg::YieldOp::create(
-                    b, loc, arith::AddFOp::create(b, loc, args[2], sq).getResult());
-              })
+      generic(
+          b, loc, ValueRange{x, mean}, init,
+          {identity(ctx, rank), channelMap(ctx, rank), channelMap(ctx, rank)},
+          reduceAllBut(rank, {1}),
+          [](OpBuilder &b, Location loc, ValueRange args) {
+            Value d = arith::SubFOp::create(b, loc, args[0], args[1]);
+            Value sq = arith::MulFOp::create(b, loc, d, d);
+            linalg::YieldOp::create(
+                b, loc, arith::AddFOp::create(b, loc, args[2], sq).getResult());
+          })
           .getResult(0);
   return {mean, sumSq, count};
 }
@@ -383,16 +378,16 @@ static Value beats(OpBuilder &b, Location loc, Value v, Value i, Value best,
   Value earlier =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, bestIdx);
   Value tieWins = arith::AndIOp::create(b, loc, tie, earlier);
-  return arith::OrIOp::create(
-      b, loc, nanWins, arith::OrIOp::create(b, loc, greater, tieWins));
+  return arith::OrIOp::create(b, loc, nanWins,
+                              arith::OrIOp::create(b, loc, greater, tieWins));
 }
 
 /// The dropout keep decision for flat element index `idx` (i64) and `seed`
-/// (i64): the splitmix64 output `z = mix(seed + (idx + 1) * 0x9E3779B97F4A7C15)`
-/// with `mix(z) = z ^= z >> 30, z *= 0xBF58476D1CE4E5B9, z ^= z >> 27,
-/// z *= 0x94D049BB133111EB, z ^= z >> 31` (all mod 2^64); the element is
-/// dropped iff `z >> 32 < threshold` with `threshold = round(ratio * 2^32)`.
-/// Forward and backward both call this, so their masks agree.
+/// (i64): the splitmix64 output `z = mix(seed + (idx + 1) *
+/// 0x9E3779B97F4A7C15)` with `mix(z) = z ^= z >> 30, z *= 0xBF58476D1CE4E5B9, z
+/// ^= z >> 27, z *= 0x94D049BB133111EB, z ^= z >> 31` (all mod 2^64); the
+/// element is dropped iff `z >> 32 < threshold` with `threshold = round(ratio *
+/// 2^32)`. Forward and backward both call this, so their masks agree.
 static Value dropoutKeep(OpBuilder &b, Location loc, Value idx, Value seed,
                          uint64_t threshold) {
   // One statement per op keeps the IR order independent of the C++
@@ -409,8 +404,8 @@ static Value dropoutKeep(OpBuilder &b, Location loc, Value idx, Value seed,
   };
   Value one = c(1);
   Value ctr = arith::AddIOp::create(b, loc, idx, one);
-  Value z = arith::AddIOp::create(b, loc, seed,
-                                  mulBy(ctr, 0x9E3779B97F4A7C15ULL));
+  Value z =
+      arith::AddIOp::create(b, loc, seed, mulBy(ctr, 0x9E3779B97F4A7C15ULL));
   z = mulBy(xorShift(z, 30), 0xBF58476D1CE4E5B9ULL);
   z = mulBy(xorShift(z, 27), 0x94D049BB133111EBULL);
   z = xorShift(z, 31);
@@ -443,8 +438,7 @@ static Value applyDropout(OpBuilder &b, Location loc, Value x, Value seed,
               arith::MulIOp::create(b, loc, flat, indexConst(b, loc, dims[d])),
               id);
         }
-        Value flat64 =
-            arith::IndexCastOp::create(b, loc, b.getI64Type(), flat);
+        Value flat64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), flat);
         Value keep = dropoutKeep(b, loc, flat64, args[1], threshold);
         Value scaled =
             arith::MulFOp::create(b, loc, args[0], f32Const(b, loc, scale));
@@ -517,9 +511,9 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     } else {
       init = zerosF32(rewriter, loc, resultType.getShape());
     }
-    Value y = convolve(rewriter, loc, x, adaptor.getWeight(), init,
-                       op.getStride(), op.getDilation(),
-                       int64_t(op.getGroups()));
+    Value y =
+        convolve(rewriter, loc, x, adaptor.getWeight(), init, op.getStride(),
+                 op.getDilation(), int64_t(op.getGroups()));
     rewriter.replaceOp(op, y);
     return success();
   }
@@ -612,8 +606,7 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
         {identity(ctx, rank), ch, ch, ch, ch}, shape, rewriter.getF32Type(),
         [](OpBuilder &b, Location loc, ValueRange args) {
           Value xhat = arith::MulFOp::create(
-              b, loc, arith::SubFOp::create(b, loc, args[0], args[1]),
-              args[2]);
+              b, loc, arith::SubFOp::create(b, loc, args[0], args[1]), args[2]);
           Value r = arith::AddFOp::create(
               b, loc, arith::MulFOp::create(b, loc, xhat, args[3]), args[4]);
           linalg::YieldOp::create(b, loc, r);
@@ -625,8 +618,7 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
 
 /// batch_norm_inference → y = (x - mean) / sqrt(var + eps) * γ + β in one
 /// linalg.generic.
-struct BatchNormInferenceLowering
-    : OpConversionPattern<BatchNormInferenceOp> {
+struct BatchNormInferenceLowering : OpConversionPattern<BatchNormInferenceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(BatchNormInferenceOp op, OpAdaptor adaptor,
@@ -670,8 +662,8 @@ struct ReluLowering : OpConversionPattern<OpTy> {
     Value y = mapElementwise(
         rewriter, loc, x, {}, shapeOf(x), rewriter.getF32Type(),
         [](OpBuilder &b, Location loc, ValueRange args) {
-          Value r = arith::MaximumFOp::create(b, loc, args[0],
-                                              f32Const(b, loc, 0.0));
+          Value r =
+              arith::MaximumFOp::create(b, loc, args[0], f32Const(b, loc, 0.0));
           if (Six)
             r = arith::MinimumFOp::create(b, loc, r, f32Const(b, loc, 6.0));
           linalg::YieldOp::create(b, loc, r);
@@ -756,8 +748,8 @@ struct ChannelShuffleLowering : OpConversionPattern<ChannelShuffleOp> {
     ArrayRef<int64_t> s = shapeOf(x);
     int64_t g = int64_t(op.getGroups());
     SmallVector<ReassociationIndices> assoc = {{0}, {1, 2}, {3}, {4}};
-    Value x5 = expandShape(rewriter, loc, x, {s[0], g, s[1] / g, s[2], s[3]},
-                           assoc);
+    Value x5 =
+        expandShape(rewriter, loc, x, {s[0], g, s[1] / g, s[2], s[3]}, assoc);
     Value t = transpose(rewriter, loc, x5, {0, 2, 1, 3, 4});
     rewriter.replaceOp(op, collapseShape(rewriter, loc, t, s, assoc));
     return success();
@@ -796,8 +788,8 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
     if (inType.getRank() == 0)
       flat = expandShape(rewriter, loc, x, {n}, {});
     else if (inType.getRank() > 1)
-      flat = collapseShape(rewriter, loc, x, {n},
-                           toFlatAssoc(inType.getRank()));
+      flat =
+          collapseShape(rewriter, loc, x, {n}, toFlatAssoc(inType.getRank()));
     Value y = flat;
     if (outType.getRank() == 0)
       y = collapseShape(rewriter, loc, flat, {}, {});
@@ -915,16 +907,15 @@ struct LogSoftmaxLowering : OpConversionPattern<LogSoftmaxOp> {
     SmallVector<IteratorType> rowReduce = reduceAllBut(2, {0});
     Value negInf =
         f32Const(rewriter, loc, -std::numeric_limits<double>::infinity());
-    Value max =
-        generic(rewriter, loc, x, filled(rewriter, loc, {s[0]}, negInf),
-                {id, row}, rowReduce,
-                [](OpBuilder &b, Location loc, ValueRange args) {
-                  linalg::YieldOp::create(
-                      b, loc,
-                      arith::MaximumFOp::create(b, loc, args[1], args[0])
-                          .getResult());
-                })
-            .getResult(0);
+    Value max = generic(rewriter, loc, x, filled(rewriter, loc, {s[0]}, negInf),
+                        {id, row}, rowReduce,
+                        [](OpBuilder &b, Location loc, ValueRange args) {
+                          linalg::YieldOp::create(b, loc,
+                                                  arith::MaximumFOp::create(
+                                                      b, loc, args[1], args[0])
+                                                      .getResult());
+                        })
+                    .getResult(0);
     Value sumExp =
         generic(rewriter, loc, ValueRange{x, max},
                 zerosF32(rewriter, loc, {s[0]}), {id, row, row}, rowReduce,
@@ -932,7 +923,8 @@ struct LogSoftmaxLowering : OpConversionPattern<LogSoftmaxOp> {
                   Value e = math::ExpOp::create(
                       b, loc, arith::SubFOp::create(b, loc, args[0], args[1]));
                   linalg::YieldOp::create(
-                      b, loc, arith::AddFOp::create(b, loc, args[2], e).getResult());
+                      b, loc,
+                      arith::AddFOp::create(b, loc, args[2], e).getResult());
                 })
             .getResult(0);
     Value y = mapElementwise(
@@ -967,14 +959,16 @@ struct NllLossLowering : OpConversionPattern<NllLossOp> {
                 reduceAllBut(2, {}),
                 [](OpBuilder &b, Location loc, ValueRange args) {
                   Value c = arith::IndexCastOp::create(
-                      b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, 1));
-                  Value hit = arith::CmpIOp::create(
-                      b, loc, arith::CmpIPredicate::eq, c,
-                      labelToI64(b, loc, args[1]));
+                      b, loc, b.getI64Type(),
+                      linalg::IndexOp::create(b, loc, 1));
+                  Value hit =
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c,
+                                            labelToI64(b, loc, args[1]));
                   Value v = arith::SelectOp::create(b, loc, hit, args[0],
                                                     f32Const(b, loc, 0.0));
                   linalg::YieldOp::create(
-                      b, loc, arith::AddFOp::create(b, loc, args[2], v).getResult());
+                      b, loc,
+                      arith::AddFOp::create(b, loc, args[2], v).getResult());
                 })
             .getResult(0);
     Value nF = f32Const(rewriter, loc, double(n));
@@ -1007,12 +1001,13 @@ struct CountCorrectLowering : OpConversionPattern<CountCorrectOp> {
     AffineMap row = project(ctx, 2, {0});
     auto argmax = generic(
         rewriter, loc, x,
-        ValueRange{filled(rewriter, loc, {s[0]}, negInf),
-                   filled(rewriter, loc, {s[0]}, i64Const(rewriter, loc, s[1]))},
+        ValueRange{
+            filled(rewriter, loc, {s[0]}, negInf),
+            filled(rewriter, loc, {s[0]}, i64Const(rewriter, loc, s[1]))},
         {identity(ctx, 2), row, row}, reduceAllBut(2, {0}),
         [](OpBuilder &b, Location loc, ValueRange args) {
-          Value c = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                               linalg::IndexOp::create(b, loc, 1));
+          Value c = arith::IndexCastOp::create(
+              b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, 1));
           Value win = beats(b, loc, args[0], c, args[1], args[2]);
           linalg::YieldOp::create(
               b, loc,
@@ -1020,18 +1015,20 @@ struct CountCorrectLowering : OpConversionPattern<CountCorrectOp> {
                          arith::SelectOp::create(b, loc, win, c, args[2])});
         });
     Value count =
-        generic(rewriter, loc, ValueRange{argmax.getResult(1), adaptor.getLabels()},
-                filled(rewriter, loc, {}, i64Const(rewriter, loc, 0)),
-                {identity(ctx, 1), identity(ctx, 1), scalarMap(ctx, 1)},
-                reduceAllBut(1, {}),
-                [](OpBuilder &b, Location loc, ValueRange args) {
-                  Value hit = arith::CmpIOp::create(
-                      b, loc, arith::CmpIPredicate::eq, args[0],
-                      labelToI64(b, loc, args[1]));
-                  Value one = arith::ExtUIOp::create(b, loc, b.getI64Type(), hit);
-                  linalg::YieldOp::create(
-                      b, loc, arith::AddIOp::create(b, loc, args[2], one).getResult());
-                })
+        generic(
+            rewriter, loc, ValueRange{argmax.getResult(1), adaptor.getLabels()},
+            filled(rewriter, loc, {}, i64Const(rewriter, loc, 0)),
+            {identity(ctx, 1), identity(ctx, 1), scalarMap(ctx, 1)},
+            reduceAllBut(1, {}),
+            [](OpBuilder &b, Location loc, ValueRange args) {
+              Value hit =
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        args[0], labelToI64(b, loc, args[1]));
+              Value one = arith::ExtUIOp::create(b, loc, b.getI64Type(), hit);
+              linalg::YieldOp::create(
+                  b, loc,
+                  arith::AddIOp::create(b, loc, args[2], one).getResult());
+            })
             .getResult(0);
     rewriter.replaceOp(op, count);
     return success();
@@ -1072,10 +1069,10 @@ struct Conv2dInputGradLowering : OpConversionPattern<Conv2dInputGradOp> {
       bufSize[i] = xs[2 + i] + span;
       // Rows with oy * s + lead outside [0, bufSize) never reach the input.
       int64_t lo = lead[i] >= 0 ? 0 : (-lead[i] + stride[i] - 1) / stride[i];
-      int64_t hi = std::min(dys[2 + i] - 1,
-                            (bufSize[i] - 1 - lead[i]) >= 0
-                                ? (bufSize[i] - 1 - lead[i]) / stride[i]
-                                : int64_t(-1));
+      int64_t hi =
+          std::min(dys[2 + i] - 1, (bufSize[i] - 1 - lead[i]) >= 0
+                                       ? (bufSize[i] - 1 - lead[i]) / stride[i]
+                                       : int64_t(-1));
       first[i] = lo;
       count[i] = hi - lo + 1;
     }
@@ -1109,8 +1106,8 @@ struct Conv2dInputGradLowering : OpConversionPattern<Conv2dInputGradOp> {
                d4 = getAffineDimExpr(4, ctx);
     AffineMap gather = AffineMap::get(
         5, 0, {d0 * fg + d2, d1, (kh - 1) - d3, (kw - 1) - d4}, ctx);
-    Value wInit =
-        emptyTensor(rewriter, loc, {groups, cg, fg, kh, kw}, rewriter.getF32Type());
+    Value wInit = emptyTensor(rewriter, loc, {groups, cg, fg, kh, kw},
+                              rewriter.getF32Type());
     Value wT5 = generic(rewriter, loc, w, wInit, {gather, identity(ctx, 5)},
                         parallelIters(5),
                         [](OpBuilder &b, Location loc, ValueRange args) {
@@ -1147,42 +1144,41 @@ struct Conv2dWeightGradLowering : OpConversionPattern<Conv2dWeightGradOp> {
     Value zero = f32Const(rewriter, loc, 0.0);
     Value xp = padSpatial(rewriter, loc, x, pad, pad, zero);
     // Only rows up to (k-1)*d + (OH-1)*s are ever read.
-    SmallVector<int64_t> used = {n, c,
-                                 (ws[2] - 1) * dil[0] + (dys[2] - 1) * stride[0] + 1,
-                                 (ws[3] - 1) * dil[1] + (dys[3] - 1) * stride[1] + 1};
+    SmallVector<int64_t> used = {
+        n, c, (ws[2] - 1) * dil[0] + (dys[2] - 1) * stride[0] + 1,
+        (ws[3] - 1) * dil[1] + (dys[3] - 1) * stride[1] + 1};
     xp = extractSlice(rewriter, loc, xp, {0, 0, 0, 0}, used, {1, 1, 1, 1});
     if (groups == 1) {
       Value xt = transpose(rewriter, loc, xp, {1, 0, 2, 3});
       Value dyt = transpose(rewriter, loc, dy, {1, 0, 2, 3});
-      Value o = linalg::Conv2DNchwFchwOp::create(
-                    rewriter, loc, TypeRange{tensorOf({c, f, ws[2], ws[3]},
-                                                      rewriter.getF32Type())},
-                    ValueRange{xt, dyt},
-                    ValueRange{zerosF32(rewriter, loc, {c, f, ws[2], ws[3]})},
-                    rewriter.getI64TensorAttr(dil),
-                    rewriter.getI64TensorAttr(stride))
-                    .getResult(0);
+      Value o =
+          linalg::Conv2DNchwFchwOp::create(
+              rewriter, loc,
+              TypeRange{tensorOf({c, f, ws[2], ws[3]}, rewriter.getF32Type())},
+              ValueRange{xt, dyt},
+              ValueRange{zerosF32(rewriter, loc, {c, f, ws[2], ws[3]})},
+              rewriter.getI64TensorAttr(dil), rewriter.getI64TensorAttr(stride))
+              .getResult(0);
       rewriter.replaceOp(op, transpose(rewriter, loc, o, {1, 0, 2, 3}));
       return success();
     }
     SmallVector<ReassociationIndices> assoc = {{0}, {1, 2}, {3}, {4}};
-    Value x5 = expandShape(rewriter, loc, xp,
-                           {n, groups, cg, used[2], used[3]}, assoc);
+    Value x5 = expandShape(rewriter, loc, xp, {n, groups, cg, used[2], used[3]},
+                           assoc);
     Value xt = transpose(rewriter, loc, x5, {2, 1, 0, 3, 4});
-    Value dy5 = expandShape(rewriter, loc, dy,
-                            {n, groups, fg, dys[2], dys[3]}, assoc);
+    Value dy5 =
+        expandShape(rewriter, loc, dy, {n, groups, fg, dys[2], dys[3]}, assoc);
     Value dyt = transpose(rewriter, loc, dy5, {1, 2, 0, 3, 4});
     SmallVector<int64_t> oShape = {cg, groups, fg, ws[2], ws[3]};
-    Value o = linalg::Conv2DNgchwGfchwOp::create(
-                  rewriter, loc,
-                  TypeRange{tensorOf(oShape, rewriter.getF32Type())},
-                  ValueRange{xt, dyt}, ValueRange{zerosF32(rewriter, loc, oShape)},
-                  rewriter.getI64TensorAttr(dil),
-                  rewriter.getI64TensorAttr(stride))
-                  .getResult(0);
+    Value o =
+        linalg::Conv2DNgchwGfchwOp::create(
+            rewriter, loc, TypeRange{tensorOf(oShape, rewriter.getF32Type())},
+            ValueRange{xt, dyt}, ValueRange{zerosF32(rewriter, loc, oShape)},
+            rewriter.getI64TensorAttr(dil), rewriter.getI64TensorAttr(stride))
+            .getResult(0);
     Value dw5 = transpose(rewriter, loc, o, {1, 2, 0, 3, 4});
-    rewriter.replaceOp(op, collapseShape(rewriter, loc, dw5, ws,
-                                         {{0, 1}, {2}, {3}, {4}}));
+    rewriter.replaceOp(
+        op, collapseShape(rewriter, loc, dw5, ws, {{0, 1}, {2}, {3}, {4}}));
     return success();
   }
 };
@@ -1204,7 +1200,8 @@ struct BiasGradLowering : OpConversionPattern<BiasGradOp> {
         ValueRange{zerosF32(rewriter, loc, {s[1]})}, dims,
         [](OpBuilder &b, Location loc, ValueRange args) {
           linalg::YieldOp::create(
-              b, loc, arith::AddFOp::create(b, loc, args[1], args[0]).getResult());
+              b, loc,
+              arith::AddFOp::create(b, loc, args[1], args[0]).getResult());
         });
     rewriter.replaceOp(op, reduce.getResult(0));
     return success();
@@ -1323,11 +1320,10 @@ struct ReluGradLowering : OpConversionPattern<OpTy> {
                 b, loc, pass,
                 arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
                                       args[1], f32Const(b, loc, 6.0)));
-          linalg::YieldOp::create(
-              b, loc,
-              arith::SelectOp::create(b, loc, pass, args[0],
-                                      f32Const(b, loc, 0.0))
-                  .getResult());
+          linalg::YieldOp::create(b, loc,
+                                  arith::SelectOp::create(b, loc, pass, args[0],
+                                                          f32Const(b, loc, 0.0))
+                                      .getResult());
         });
     rewriter.replaceOp(op, dx);
     return success();
@@ -1383,9 +1379,9 @@ struct MaxPool2dGradLowering : OpConversionPattern<MaxPool2dGradOp> {
                 k);
             Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
                                              row, indexConst(b, loc, pad[i]));
-            Value lt = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::slt, row,
-                indexConst(b, loc, pad[i] + xs[2 + i]));
+            Value lt =
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row,
+                                      indexConst(b, loc, pad[i] + xs[2 + i]));
             valid = arith::AndIOp::create(
                 b, loc, valid, arith::AndIOp::create(b, loc, ge, lt));
           }
@@ -1408,19 +1404,20 @@ struct MaxPool2dGradLowering : OpConversionPattern<MaxPool2dGradOp> {
         rewriter, loc, xs, ys, kernel, stride, pad,
         [&](OpBuilder &b, Location loc, int64_t ky, int64_t kx, Value acc) {
           Value pos = i64Const(b, loc, ky * kernel[1] + kx);
-          return generic(b, loc, ValueRange{dy, winner}, acc,
-                         SmallVector<AffineMap>(3, identity(ctx, 4)),
-                         parallelIters(4),
-                         [&](OpBuilder &b, Location loc, ValueRange args) {
-                           Value hit = arith::CmpIOp::create(
-                               b, loc, arith::CmpIPredicate::eq, args[1], pos);
-                           Value add = arith::AddFOp::create(b, loc, args[2],
-                                                             args[0]);
-                           linalg::YieldOp::create(
-                               b, loc,
-                               arith::SelectOp::create(b, loc, hit, add, args[2])
-                                   .getResult());
-                         })
+          return generic(
+                     b, loc, ValueRange{dy, winner}, acc,
+                     SmallVector<AffineMap>(3, identity(ctx, 4)),
+                     parallelIters(4),
+                     [&](OpBuilder &b, Location loc, ValueRange args) {
+                       Value hit = arith::CmpIOp::create(
+                           b, loc, arith::CmpIPredicate::eq, args[1], pos);
+                       Value add =
+                           arith::AddFOp::create(b, loc, args[2], args[0]);
+                       linalg::YieldOp::create(
+                           b, loc,
+                           arith::SelectOp::create(b, loc, hit, add, args[2])
+                               .getResult());
+                     })
               .getResult(0);
         });
     rewriter.replaceOp(op, dx);
@@ -1497,10 +1494,9 @@ struct DropoutGradLowering : OpConversionPattern<DropoutGradOp> {
   LogicalResult
   matchAndRewrite(DropoutGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, applyDropout(rewriter, op.getLoc(),
-                                        adaptor.getGradOutput(),
-                                        adaptor.getSeed(),
-                                        op.getRatio().convertToDouble()));
+    rewriter.replaceOp(
+        op, applyDropout(rewriter, op.getLoc(), adaptor.getGradOutput(),
+                         adaptor.getSeed(), op.getRatio().convertToDouble()));
     return success();
   }
 };
@@ -1547,8 +1543,8 @@ struct NllLossGradLowering : OpConversionPattern<NllLossGradOp> {
         rewriter, loc, ValueRange{adaptor.getGradOutput(), adaptor.getLabels()},
         {scalarMap(ctx, 2), project(ctx, 2, {0})}, s, rewriter.getF32Type(),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value c = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                               linalg::IndexOp::create(b, loc, 1));
+          Value c = arith::IndexCastOp::create(
+              b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, 1));
           Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c,
                                             labelToI64(b, loc, args[1]));
           Value g = arith::NegFOp::create(
@@ -1575,14 +1571,14 @@ struct GradSumLowering : OpConversionPattern<GradSumOp> {
       rewriter.replaceOp(op, parts[0]);
       return success();
     }
-    Value sum = mapElementwise(
-        rewriter, op.getLoc(), parts, {}, shapeOf(op.getResult()),
-        rewriter.getF32Type(), [](OpBuilder &b, Location loc, ValueRange args) {
-          Value acc = args[0];
-          for (Value v : args.drop_front().drop_back())
-            acc = arith::AddFOp::create(b, loc, acc, v);
-          linalg::YieldOp::create(b, loc, acc);
-        });
+    Value sum = mapElementwise(rewriter, op.getLoc(), parts, {},
+                               shapeOf(op.getResult()), rewriter.getF32Type(),
+                               [](OpBuilder &b, Location loc, ValueRange args) {
+                                 Value acc = args[0];
+                                 for (Value v : args.drop_front().drop_back())
+                                   acc = arith::AddFOp::create(b, loc, acc, v);
+                                 linalg::YieldOp::create(b, loc, acc);
+                               });
     rewriter.replaceOp(op, sum);
     return success();
   }
@@ -1620,10 +1616,9 @@ struct SGDLowering : OpConversionPattern<SGDOp> {
     Value wdF = f32Const(rewriter, loc, wd);
     auto update = generic(
         rewriter, loc, ins,
-        ValueRange{emptyTensor(rewriter, loc, type.getShape(),
-                               rewriter.getF32Type()),
-                   emptyTensor(rewriter, loc, type.getShape(),
-                               rewriter.getF32Type())},
+        ValueRange{
+            emptyTensor(rewriter, loc, type.getShape(), rewriter.getF32Type()),
+            emptyTensor(rewriter, loc, type.getShape(), rewriter.getF32Type())},
         maps, parallelIters(rank),
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value p = args[0], g = args[1], buf = args[2], lr = args[3];
@@ -1639,11 +1634,11 @@ struct SGDLowering : OpConversionPattern<SGDOp> {
                   ? g
                   : Value(arith::AddFOp::create(
                         b, loc, arith::MulFOp::create(b, loc, momF, buf), g));
-          Value dir = nesterov
-                          ? Value(arith::AddFOp::create(
-                                b, loc, g,
-                                arith::MulFOp::create(b, loc, momF, newBuf)))
-                          : newBuf;
+          Value dir =
+              nesterov
+                  ? Value(arith::AddFOp::create(
+                        b, loc, g, arith::MulFOp::create(b, loc, momF, newBuf)))
+                  : newBuf;
           Value newP = arith::SubFOp::create(
               b, loc, p, arith::MulFOp::create(b, loc, lr, dir));
           linalg::YieldOp::create(b, loc, ValueRange{newP, newBuf});
@@ -1663,28 +1658,29 @@ struct AllFiniteLowering : OpConversionPattern<AllFiniteOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Value acc = filled(rewriter, loc, {},
-                       arith::ConstantOp::create(rewriter, loc,
-                                                 rewriter.getBoolAttr(true)));
+    Value acc = filled(
+        rewriter, loc, {},
+        arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(true)));
     for (Value in : adaptor.getInputs()) {
       unsigned rank = shapeOf(in).size();
-      acc = generic(rewriter, loc, in, acc,
-                    {identity(ctx, rank), scalarMap(ctx, rank)},
-                    reduceAllBut(rank, {}),
-                    [](OpBuilder &b, Location loc, ValueRange args) {
-                      Value bits = arith::BitcastOp::create(
-                          b, loc, b.getI32Type(), args[0]);
-                      Value expBits = arith::AndIOp::create(
-                          b, loc, bits, i32Const(b, loc, 0x7F800000));
-                      Value finite = arith::CmpIOp::create(
-                          b, loc, arith::CmpIPredicate::ne, expBits,
-                          i32Const(b, loc, 0x7F800000));
-                      linalg::YieldOp::create(
-                          b, loc,
-                          arith::AndIOp::create(b, loc, args[1], finite)
-                              .getResult());
-                    })
-                .getResult(0);
+      acc =
+          generic(
+              rewriter, loc, in, acc,
+              {identity(ctx, rank), scalarMap(ctx, rank)},
+              reduceAllBut(rank, {}),
+              [](OpBuilder &b, Location loc, ValueRange args) {
+                Value bits =
+                    arith::BitcastOp::create(b, loc, b.getI32Type(), args[0]);
+                Value expBits = arith::AndIOp::create(
+                    b, loc, bits, i32Const(b, loc, 0x7F800000));
+                Value finite = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::ne, expBits,
+                    i32Const(b, loc, 0x7F800000));
+                linalg::YieldOp::create(
+                    b, loc,
+                    arith::AndIOp::create(b, loc, args[1], finite).getResult());
+              })
+              .getResult(0);
     }
     rewriter.replaceOp(op, acc);
     return success();
@@ -1753,7 +1749,7 @@ void ConvertMPToLinalgPass::runOnOperation() {
   // mp.cast is mp-lower-casts' job.
   target.addLegalOp<CastOp>();
   target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-  if (failed(applyPartialConversion(getOperation(), target,
-                                    std::move(patterns))))
+  if (failed(
+          applyPartialConversion(getOperation(), target, std::move(patterns))))
     signalPassFailure();
 }
