@@ -8,6 +8,7 @@
 #include "mp/Pipelines/Pipelines.h"
 
 #include "mp/Conversion/Passes.h"
+#include "mp/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -26,6 +27,8 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
   // then fuse with their producers like any elementwise op.
   pm.addPass(createMPLowerCastsPass());
   pm.addPass(createConvertMPToLinalgPass());
+  // Roles and names describe tensors; out-params would inherit them wrongly.
+  pm.addPass(createMPStripAnnotationsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Fewer, larger loops: elementwise chains (BN, ReLU, casts) fuse.

@@ -137,6 +137,7 @@ int main(int argc, char **argv) {
   registerMPDialects(registry);
   MLIRContext context(registry);
   context.disableMultithreading();
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   std::string errorMessage;
   auto file = openInputFile(inputFile, &errorMessage);

@@ -174,4 +174,14 @@ def MPInstrumentPromotionPass
   let statistics = [Statistic<"numGuards", "num-guards", "Guarded casts">];
 }
 
+def MPStripAnnotationsPass : Pass<"mp-strip-annotations", "::mlir::ModuleOp"> {
+  let summary = "Remove mp.* attributes from functions, arguments, results and ops";
+  let description = [{
+    Lowering pipelines run this once the mp ops are gone: the roles, names and
+    precision decisions describe tensors, and after bufferization (which moves
+    results into out-parameters) they would describe the wrong values. Runners
+    read them before lowering.
+  }];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD

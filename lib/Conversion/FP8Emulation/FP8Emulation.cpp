@@ -19,14 +19,14 @@
 
 #include "mp/Conversion/FP8Emulation/FP8Emulation.h"
 
-#include "mp/Conversion/Passes.h"
-#include "mp/Dialect/MP/IR/MPOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "mp/Conversion/Passes.h"
+#include "mp/Dialect/MP/IR/MPOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/bit.h"
 #include <algorithm>
@@ -262,8 +262,8 @@ Value mp::emitRoundToFormat(OpBuilder &b, Location loc, Value x,
     // drops max(p - man, emin + 149 - man) bits; f32 normals drop 23 - man.
     Value exp = e.shr(a, e.c(23));
     Value lead = floorLog2(e, a);
-    Value dDenormal = e.maxS(e.sub(lead, e.c(k.man)),
-                             e.c(k.subnormalQuantumExp + 149));
+    Value dDenormal =
+        e.maxS(e.sub(lead, e.c(k.man)), e.c(k.subnormalQuantumExp + 149));
     Value isDenormal = e.cmp(Pred::eq, exp, e.c(0));
     Value d = e.select(isDenormal, dDenormal, e.c(k.normalShift));
     Value lsb;
@@ -271,8 +271,7 @@ Value mp::emitRoundToFormat(OpBuilder &b, Location loc, Value x,
       // An f32 denormal rounded down to 2^p is a format normal when
       // p >= emin + 149 (man = 0), with exponent p - 149, whose parity is
       // that of an f32 exponent field p; below that it rounds down to 0.
-      Value isNormal =
-          e.cmp(Pred::sge, lead, e.c(k.subnormalQuantumExp + 149));
+      Value isNormal = e.cmp(Pred::sge, lead, e.c(k.subnormalQuantumExp + 149));
       Value denormalLsb = e.select(isNormal, expCodeParity(lead), e.c(0));
       lsb = e.select(isDenormal, denormalLsb, expCodeParity(exp));
     }

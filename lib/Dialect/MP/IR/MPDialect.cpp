@@ -53,7 +53,13 @@ static bool isArgumentRole(Role role) {
 /// in the message ("argument #2").
 static LogicalResult verifyRoleType(Operation *op, Role role, Type type,
                                     const Twine &what) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
+  // Roles survive lowering: after bufferization the same rules hold for the
+  // memref, and past the LLVM dialect there is no shape left to check.
+  if (!isa<TensorType, BaseMemRefType>(type) && !isa<IntegerType, FloatType>(type))
+    return success();
+  auto tensor = dyn_cast<ShapedType>(type);
+  if (tensor && !tensor.hasRank())
+    tensor = nullptr;
   auto fail = [&](StringRef expected) {
     return op->emitOpError() << what << " has role '" << stringifyRole(role)
                              << "' and must be " << expected << ", but got "
