@@ -25,6 +25,7 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
                             const MPCPUPipelineOptions &options) {
   // Casts first: they become linalg.generic bodies of integer arith, which
   // then fuse with their producers like any elementwise op.
+  pm.addPass(createMPExpandGuardedCastsPass());
   pm.addPass(createMPLowerCastsPass());
   pm.addPass(createConvertMPToLinalgPass());
   // Roles and names describe tensors; out-params would inherit them wrongly.

@@ -428,6 +428,59 @@ void AssignPrecisionPass::insertCasts(const TrainingGraph &g,
   }
 }
 
+/// Rounds the forward tensors of `<f>_eval` like those of `<f>_train_step`,
+/// matched by tensor name, so evaluation sees the assignment's storage.
+static void castEvaluation(const TrainingGraph &g, const PrecisionAssignment &a,
+                           ModuleOp module) {
+  StringRef stepName = g.getFunction().getSymName();
+  if (!stepName.consume_back("_train_step"))
+    return;
+  auto eval = module.lookupSymbol<func::FuncOp>((stepName + "_eval").str());
+  if (!eval || eval.isExternal())
+    return;
+  Block &body = eval.getBody().front();
+  OpBuilder b(eval.getContext());
+  auto castValue = [&](Value v, int id, bool atStart) {
+    FormatAttr f = id >= 0 ? a.formats[id] : FormatAttr();
+    if (!f || f.isF32())
+      return;
+    if (atStart)
+      b.setInsertionPointToStart(&body);
+    else
+      b.setInsertionPointAfterValue(v);
+    CastOp cast = createCast(b, v.getLoc(), v, f, g.getTensor(id).name);
+    v.replaceUsesWithIf(cast.getResult(), [&](OpOperand &use) {
+      return use.getOwner() != cast && !isa<func::ReturnOp>(use.getOwner());
+    });
+  };
+  for (BlockArgument arg : body.getArguments())
+    if (auto name = eval.getArgAttrOfType<StringAttr>(
+            arg.getArgNumber(), MPDialect::getNameAttrName())) {
+      int id = g.lookup(name.getValue());
+      if (id >= 0 && g.getTensor(id).isForward())
+        castValue(arg, id, /*atStart=*/true);
+    }
+  SmallVector<Operation *> ops;
+  for (Operation &op : body)
+    if (isa<TrainingOpInterface>(op) && op.hasAttr(MPDialect::getNameAttrName()))
+      ops.push_back(&op);
+  for (Operation *op : ops) {
+    StringRef name =
+        op->getAttrOfType<StringAttr>(MPDialect::getNameAttrName()).getValue();
+    if (op->getNumResults() == 0)
+      continue;
+    // Multi-result ops name their activations "<op>#<i>"; single ones "<op>".
+    int id = g.lookup(name);
+    if (id >= 0 && g.getTensor(id).kind == TensorKind::Activation)
+      castValue(op->getResult(0), id, /*atStart=*/false);
+    for (unsigned i = 0, e = op->getNumResults(); i < e; ++i) {
+      int multi = g.lookup((name + "#" + Twine(i)).str());
+      if (multi >= 0 && g.getTensor(multi).kind == TensorKind::Activation)
+        castValue(op->getResult(i), multi, /*atStart=*/false);
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
@@ -494,6 +547,7 @@ void AssignPrecisionPass::runOnOperation() {
     PaperMemory paper = estimatePaperMemory(g, *a);
     PeakMemory peak = estimatePeakMemory(g, *a);
     insertCasts(g, *a);
+    castEvaluation(g, *a, module);
     a->write(g);
     Builder b(fn.getContext());
     SmallVector<NamedAttribute> summary = {

@@ -195,6 +195,12 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
   if (dynamic)
     results.add(flagTy, DictionaryAttr::get(ctx, {roleAttr(ctx, Role::flag),
                                                   nameAttr(ctx, "grads_finite")}));
+  // Training accuracy comes for free from the forward pass's scores.
+  bool countCorrect = returnedValue(fwd, 0).getDefiningOp<NllLossOp>() != nullptr;
+  auto countTy = RankedTensorType::get({}, IntegerType::get(ctx, 64));
+  if (countCorrect)
+    results.add(countTy, DictionaryAttr::get(ctx, {roleAttr(ctx, Role::metric),
+                                                   nameAttr(ctx, "correct")}));
 
   OpBuilder b(ctx);
   func::FuncOp step = createFunc(b, fwd, stepName, args, results);
@@ -325,6 +331,11 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
   rets.append(newMomenta);
   if (dynamic)
     rets.push_back(finite);
+  if (countCorrect) {
+    auto nll = cast<NllLossOp>(loss.getDefiningOp());
+    rets.push_back(CountCorrectOp::create(b, loc, countTy, nll.getInput(),
+                                          nll.getLabels()));
+  }
   func::ReturnOp::create(b, loc, rets);
   symbols.insert(step);
   return success();

@@ -146,5 +146,40 @@ void InstrumentPromotionPass::runOnOperation() {
       packed = tensor::FromElementsOp::create(b, fn.getLoc(), countsTy, counts);
     ret->insertOperands(ret.getNumOperands(), packed);
     fn->setAttr("mp.guards", attrs.getArrayAttr(guards));
+
+    // The evaluation function takes the same flags, so a promoted tensor is
+    // evaluated in its high format too.
+    StringRef base = fn.getSymName();
+    if (!base.consume_back("_train_step"))
+      continue;
+    auto eval = module.lookupSymbol<func::FuncOp>((base + "_eval").str());
+    if (!eval || eval.isExternal())
+      continue;
+    llvm::StringMap<unsigned> flagOf;
+    for (auto [index, entry] : llvm::enumerate(casts))
+      flagOf[g.getTensor(entry.second).name] = index;
+    unsigned evalFlagIndex = eval.getNumArguments();
+    if (failed(eval.insertArgument(evalFlagIndex, flagsTy,
+                                   dict(Role::flag, "promoted"), eval.getLoc())))
+      return signalPassFailure();
+    Value evalFlags = eval.getBody().front().getArgument(evalFlagIndex);
+    SmallVector<CastOp> evalCasts;
+    eval.walk([&](CastOp c) { evalCasts.push_back(c); });
+    for (CastOp c : evalCasts) {
+      auto name = c->getAttrOfType<StringAttr>("mp.tensor");
+      auto it = name ? flagOf.find(name.getValue()) : flagOf.end();
+      if (it == flagOf.end())
+        continue;
+      b.setInsertionPoint(c);
+      Value idx = arith::ConstantIndexOp::create(b, c.getLoc(), it->second);
+      Value flag = tensor::ExtractOp::create(b, c.getLoc(), evalFlags, idx);
+      auto guarded = GuardedCastOp::create(b, c.getLoc(), c.getType(),
+                                           b.getI64Type(), c.getInput(), flag,
+                                           c.getFormat(), high);
+      guarded->setAttr("mp.tensor", name);
+      c.getResult().replaceAllUsesWith(guarded.getResult());
+      c.erase();
+    }
+    eval->setAttr("mp.guards", attrs.getArrayAttr(guards));
   }
 }

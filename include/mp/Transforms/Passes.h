@@ -18,6 +18,12 @@ class ArithDialect;
 namespace func {
 class FuncDialect;
 } // namespace func
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
+namespace math {
+class MathDialect;
+} // namespace math
 namespace tensor {
 class TensorDialect;
 } // namespace tensor

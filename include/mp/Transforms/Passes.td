@@ -184,4 +184,20 @@ def MPStripAnnotationsPass : Pass<"mp-strip-annotations", "::mlir::ModuleOp"> {
   }];
 }
 
+def MPExpandGuardedCastsPass
+    : Pass<"mp-expand-guarded-casts", "::mlir::ModuleOp"> {
+  let summary = "Expand mp.guarded_cast into two casts, a select and a count";
+  let description = [{
+    Rewrites `%y, %n = mp.guarded_cast %x, %flag low <L> high <H>` into
+    `mp.cast %x to <L>`, `mp.cast %x to <H>`, an `arith.select` on `%flag`,
+    and a `linalg.generic` reduction that counts the elements with
+    |x| >= L's overflow threshold (NaN never counts) into an i64. Runs before
+    mp-lower-casts in mp-cpu-pipeline.
+  }];
+  let dependentDialects = ["::mp::MPDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD

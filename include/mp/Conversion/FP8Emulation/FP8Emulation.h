@@ -18,17 +18,25 @@ class RewritePatternSet;
 namespace mp {
 
 /// Emits integer arith ops that round the f32 scalar `x` to `format` exactly
-/// and returns the rounded value as f32 (see docs/Design/FP8Emulation.md).
+/// and returns the rounded value as f32 (see docs/Design/FP8Emulation.md):
+/// round to nearest (ties to even or away) with subnormals, then saturate,
+/// inf or NaN when the rounded magnitude exceeds the largest finite value;
+/// inf inputs follow the same rule (ieee formats keep them unless they
+/// saturate), NaN gives the canonical quiet NaN and fnuz has no -0. Uses only
+/// arith.bitcast and i32 integer ops: no calls, no math, no float arithmetic.
 mlir::Value emitRoundToFormat(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value x, FormatAttr format);
 
 /// Emits an i1 that is true when |x| >= the format's overflow threshold
-/// (PAPER.md 4.1); NaN counts as no overflow.
+/// (PAPER.md 4.1), inf included; NaN counts as no overflow. For fn formats
+/// with ties to even the threshold itself rounds down to max finite, so this
+/// flag and the cast's overflow differ exactly there.
 mlir::Value emitIsOverflow(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, FormatAttr format);
 
 /// Adds the pattern that rewrites mp.cast on tensors to a linalg.generic
-/// around emitRoundToFormat.
+/// (over a tensor.empty) around emitRoundToFormat, and casts to fp32 to their
+/// input.
 void populateLowerCastsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace mp
