@@ -78,4 +78,5 @@ func.func @net(%x: tensor<4x1x6x6xf32> {mp.role = #mp.role<input>, mp.name = "in
 //       DYN:   %[[P:.+]], %[[M:.+]] = mp.sgd {{.*}} grad_scale %[[SCALE]] momentum 5.000000e-01 weight_decay 0.000000e+00 nesterov
 //       DYN:   arith.select %[[OKS]], %[[P]],
 //       DYN:   arith.select %[[OKS]], %[[M]],
-//       DYN:   return {{.*}}, %[[OK]] :
+//       DYN:   %[[CORRECT:.+]] = mp.count_correct
+//       DYN:   return {{.*}}, %[[OK]], %[[CORRECT]] :
