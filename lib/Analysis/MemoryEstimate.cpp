@@ -219,7 +219,7 @@ PeakMemory mp::estimatePeakMemory(const TrainingGraph &graph,
     while (!work.empty()) {
       Value cur = work.pop_back_val();
       for (Operation *user : cur.getUsers()) {
-        if (isa<CastOp>(user)) {
+        if (isa<CastOp, GuardedCastOp>(user)) {
           work.push_back(user->getResult(0));
           continue;
         }
@@ -231,7 +231,8 @@ PeakMemory mp::estimatePeakMemory(const TrainingGraph &graph,
     live(0, last, bytesOf(t.value, assignment.formats[t.id]));
   }
   for (Operation *op : ops) {
-    if (op == terminator || isa<ReshapeOp, ChannelShuffleOp, CastOp>(op))
+    if (op == terminator ||
+        isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(op))
       continue;
     for (Value r : op->getResults()) {
       int64_t from = position[op];

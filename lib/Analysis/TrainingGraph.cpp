@@ -32,7 +32,7 @@ StringRef mp::stringifyTensorKind(TensorKind kind) {
 
 Value TrainingGraph::getRoot(Value value) {
   while (Operation *def = value.getDefiningOp()) {
-    if (!isa<ReshapeOp, ChannelShuffleOp, CastOp>(def))
+    if (!isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(def))
       break;
     value = def->getOperand(0);
   }

@@ -165,7 +165,7 @@ static bool feedsGemm(Value v) {
       Operation *user = use.getOwner();
       if (isa<Conv2dOp, LinearOp>(user) && use.getOperandNumber() == 0)
         return true;
-      if (isa<ReshapeOp, ChannelShuffleOp, CastOp>(user))
+      if (isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(user))
         work.push_back(user->getResult(0));
     }
   }
