@@ -35,7 +35,9 @@ llvm_config.with_environment("PYTHONPATH",
                              append_path=True)
 
 tool_dirs = [config.mp_tools_dir, config.llvm_tools_dir]
-tools = ["mp-opt", "mp-cast-check", "mlir-opt", "mlir-runner"]
+tools = ["mp-opt", "mlir-opt", "mlir-runner"] + [
+    ToolSubst(t, unresolved="ignore")
+    for t in ["mp-run", "mp-train", "mp-cast-check", "mp-gradcheck"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
@@ -63,3 +65,6 @@ if os.path.exists(os.path.join(config.cuda_root, "bin", "ptxas")):
 # Opt-in slow tests: lit --param exhaustive=1.
 if lit_config.params.get("exhaustive"):
     config.available_features.add("exhaustive")
+
+if os.path.isdir("/usr/share/datasets/fashion-mnist"):
+    config.available_features.add("fashion-mnist")

@@ -37,8 +37,18 @@ static llvm::Expected<std::vector<uint8_t>> readMaybeGzip(llvm::StringRef path) 
       return dataError("cannot read '" + path + "': " + msg +
                        " (corrupt gzip data?)");
     }
-    if (n == 0)
+    if (n == 0) {
+      // A gzip stream cut short reads as a clean end unless we ask.
+      int err = Z_OK;
+      const char *msg = gzerror(f, &err);
+      if (err != Z_OK && err != Z_STREAM_END) {
+        std::string text = msg ? msg : "read error";
+        gzclose(f);
+        return dataError("cannot read '" + path + "': " + text +
+                         " (truncated or corrupt gzip data)");
+      }
       break;
+    }
     out.insert(out.end(), buf, buf + n);
   }
   gzclose(f);

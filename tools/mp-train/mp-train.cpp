@@ -485,6 +485,10 @@ int main(int argc, char **argv) {
     return fail("--policy ours needs --ratio R (0..1) or --budget BYTES");
   if (ratio != -1.0 && (ratio < 0 || ratio > 1))
     return fail("--ratio must be in [0, 1]");
+  if (ratio != -1.0 && budget > 0)
+    return fail("give either --ratio or --budget, not both");
+  if (policy != "ours" && (ratio != -1.0 || budget > 0))
+    return fail("--ratio and --budget apply to --policy ours only");
   if (schedule != "cosine" && schedule != "constant")
     return fail("unknown --schedule '" + schedule + "'; expected cosine or constant");
   std::string scaling = lossScaling.empty()
