@@ -19,6 +19,7 @@ config.test_exec_root = os.path.join(config.mp_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%mp_src_root", config.mp_src_root))
+config.substitutions.append(("%mp_obj_root", config.mp_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.mp_src_root, "examples")))
 config.substitutions.append(("%PYTHON", config.python_executable))
 config.substitutions.append(

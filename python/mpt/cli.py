@@ -98,6 +98,22 @@ def _parser():
     c = sub.add_parser("compare",
                        help="print mp-report JSON files side by side")
     c.add_argument("files", nargs="+", metavar="FILE")
+    s = sub.add_parser("sweep", help="train policies x ratios with mp-train and "
+                                     "tabulate/plot the results")
+    s.add_argument("model", metavar="MODEL.mlir")
+    s.add_argument("--out", required=True, metavar="DIR")
+    s.add_argument("--dataset", default="fashion-mnist")
+    s.add_argument("--epochs", type=_positive_int, default=1)
+    s.add_argument("--policies", default="fp32,uniform-high,uniform-low,op,ours")
+    s.add_argument("--ratios", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0")
+    s.add_argument("--no-promotion-ratios", default="")
+    s.add_argument("--orders", default="",
+                   help="extra demotion orders for ours, e.g. smallest,random")
+    s.add_argument("--train-args", default="", metavar="'OPTIONS'",
+                   help="options passed to every mp-train run, e.g. "
+                        "'--train-limit 8192 --lr 0.05'")
+    t = sub.add_parser("table", help="rebuild results.md/json and plots of a sweep")
+    t.add_argument("out", metavar="DIR")
     return p
 
 
@@ -117,6 +133,12 @@ def main(argv=None):
                       if spec.widths else "any width")
             print("%-*s  %s [%s]" % (width, n, spec.summary, widths))
         return 0
+    if args.command in ("sweep", "table"):
+        from . import sweep
+        try:
+            return sweep.main(args)
+        except (OSError, ValueError) as err:
+            return _error(str(err))
     if args.command in ("validate-report", "compare"):
         from . import report
         loaded = []
