@@ -29,6 +29,12 @@ config.substitutions.append(
     ("%mlir_apfloat_wrappers",
      os.path.join(config.mlir_lib_dir, "libmlir_apfloat_wrappers.so")))
 
+# mlir-opt plugin (lib/Plugin); built only with MP_LINK_MLIR_DYLIB=ON.
+mp_plugin = os.path.join(config.mp_obj_root, "lib", "MPPlugin.so")
+config.substitutions.append(("%mp_plugin", mp_plugin))
+if os.path.exists(mp_plugin):
+    config.available_features.add("mp-plugin")
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PYTHONPATH",
