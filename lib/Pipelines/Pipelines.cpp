@@ -67,8 +67,52 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
 }
 
 void mp::registerMPPipelines() {
+  registerPrecisionPipeline();
   PassPipelineRegistration<MPCPUPipelineOptions>(
       "mp-cpu-pipeline",
       "Lower an mp training step (tensors) to the LLVM dialect for the JIT",
       buildMPCPUPipeline);
+}
+
+//===----------------------------------------------------------------------===//
+// mp-precision-pipeline
+//===----------------------------------------------------------------------===//
+
+void mp::buildPrecisionPipeline(OpPassManager &pm,
+                                const PrecisionPipelineOptions &options) {
+  MPBuildTrainingStepPassOptions build;
+  build.function = options.function;
+  build.lossScaling = options.lossScaling;
+  pm.addPass(createMPBuildTrainingStepPass(build));
+
+  // The later passes name the training step, not the forward function.
+  std::string step =
+      options.function.empty() ? "" : options.function + "_train_step";
+  MPAssignPrecisionPassOptions assign;
+  assign.policy = options.policy;
+  assign.ratio = options.ratio;
+  assign.order = options.order;
+  assign.budget = options.budget;
+  assign.function = step;
+  pm.addPass(createMPAssignPrecisionPass(assign));
+
+  if (options.instrument)
+    pm.addPass(createMPInstrumentPromotionPass());
+
+  if (options.report) {
+    MPReportPassOptions report;
+    report.format = options.reportFormat;
+    report.output = options.reportOutput;
+    report.function = step;
+    pm.addPass(createMPReportPass(report));
+  }
+}
+
+void mp::registerPrecisionPipeline() {
+  PassPipelineRegistration<PrecisionPipelineOptions>(
+      "mp-precision-pipeline",
+      "Build the training step, assign precisions, optionally instrument "
+      "promotion, and report (mp-build-training-step, mp-assign-precision, "
+      "mp-instrument-promotion, mp-report)",
+      buildPrecisionPipeline);
 }

@@ -36,4 +36,70 @@ void registerMPPipelines();
 
 } // namespace mp
 
+//===----------------------------------------------------------------------===//
+// mp-precision-pipeline
+//===----------------------------------------------------------------------===//
+
+namespace mp {
+
+/// Options of mp-precision-pipeline: the options of the passes it runs that a
+/// library user most often sets; every pass keeps its defaults otherwise.
+struct PrecisionPipelineOptions
+    : public mlir::PassPipelineOptions<PrecisionPipelineOptions> {
+  Option<std::string> function{
+      *this, "function",
+      llvm::cl::desc("Forward function to train (default: every function "
+                     "whose first result is a loss)"),
+      llvm::cl::init("")};
+  Option<std::string> lossScaling{
+      *this, "loss-scaling",
+      llvm::cl::desc("Loss scaling of the training step: none or dynamic"),
+      llvm::cl::init("none")};
+  Option<std::string> policy{
+      *this, "policy",
+      llvm::cl::desc("fp32 | uniform-high | uniform-low | op | ours"),
+      llvm::cl::init("ours")};
+  Option<double> ratio{
+      *this, "ratio",
+      llvm::cl::desc("Target low-precision ratio in [0, 1] (policy=ours)"),
+      llvm::cl::init(-1.0)};
+  Option<std::string> order{
+      *this, "order",
+      llvm::cl::desc("Demotion order: largest | smallest | random (ours)"),
+      llvm::cl::init("largest")};
+  Option<int64_t> budget{
+      *this, "budget",
+      llvm::cl::desc("Peak-memory budget in bytes (ours; 0: none)"),
+      llvm::cl::init(0)};
+  Option<bool> instrument{
+      *this, "instrument",
+      llvm::cl::desc("Run mp-instrument-promotion: runtime guards on the "
+                     "demoted weights and activations"),
+      llvm::cl::init(false)};
+  Option<bool> report{*this, "report",
+                      llvm::cl::desc("Run mp-report at the end"),
+                      llvm::cl::init(true)};
+  Option<std::string> reportFormat{
+      *this, "report-format", llvm::cl::desc("mp-report format: table | json"),
+      llvm::cl::init("table")};
+  Option<std::string> reportOutput{
+      *this, "report-output",
+      llvm::cl::desc("Where mp-report writes ('-' for stdout)"),
+      llvm::cl::init("-")};
+};
+
+/// Builds mp-precision-pipeline on a module pass manager:
+/// mp-build-training-step -> mp-assign-precision -> [mp-instrument-promotion]
+/// -> [mp-report]. The input is a module of forward functions (model plus
+/// loss, role-tagged arguments); the output keeps them and adds
+/// `<f>_train_step` with casts and `<f>_eval`, still in the mp dialect.
+void buildPrecisionPipeline(mlir::OpPassManager &pm,
+                            const PrecisionPipelineOptions &options);
+
+/// Registers mp-precision-pipeline with the global registry (called by
+/// registerMPPipelines()).
+void registerPrecisionPipeline();
+
+} // namespace mp
+
 #endif // MP_PIPELINES_PIPELINES_H
