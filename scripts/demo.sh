@@ -11,6 +11,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${MP_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/setup.sh" "$@"
+PYTHON=/usr/bin/python3
+[[ -x $PYTHON ]] || PYTHON=python3
 MODEL="${MP_MODEL:-$ROOT/examples/resnet18_cifar10.mlir}"
 RATIO="${MP_RATIO:-0.6}"
 OUT="$(mktemp -d)"
@@ -35,5 +37,5 @@ run uniform-high "policy=uniform-high"
 run fp32 "policy=fp32"
 echo
 echo "== side by side (low ratio = the paper's logged bit ratio; savings vs fp32 and vs all-16-bit)"
-PYTHONPATH="$ROOT/python" python3 -m mpt compare "$OUT/ours.json" "$OUT/op.json" \
+PYTHONPATH="$ROOT/python" "$PYTHON" -m mpt compare "$OUT/ours.json" "$OUT/op.json" \
   "$OUT/uniform-low.json" "$OUT/uniform-high.json" "$OUT/fp32.json"

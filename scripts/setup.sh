@@ -27,11 +27,16 @@ if [[ "${1:-}" != "--no-apt" ]]; then
   fi
 fi
 
+# Debian's interpreter: python3-numpy and friends are installed for it, not
+# for a python3 that a version manager (pyenv, conda) may put first on PATH.
+PYTHON=/usr/bin/python3
+[[ -x $PYTHON ]] || PYTHON="$(command -v python3)"
+
 if [[ ! -f "$BUILD/build.ninja" ]]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" \
     -DCMAKE_BUILD_TYPE=Release \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_USE_LINKER=lld -DLLVM_PARALLEL_LINK_JOBS=1 \
-    -DPython3_EXECUTABLE="$(command -v python3)" >/dev/null
+    -DPython3_EXECUTABLE="$PYTHON" >/dev/null
 fi
-ninja -C "$BUILD" mp-tools
+ninja -C "$BUILD"

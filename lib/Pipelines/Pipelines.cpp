@@ -52,11 +52,24 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
   // Free every temporary: a training run calls the step thousands of times.
   bufferization::buildBufferDeallocationPipeline(pm);
 
+  // Convolutions, matmuls, reductions and elementwise ops become
+  // register-blocked vector loops; whatever the pass declines becomes scalar
+  // loops. See docs/Performance.md.
+  if (options.vectorize) {
+    MPTileAndVectorizePassOptions vectorizeOptions;
+    vectorizeOptions.vectorBits = options.vectorBits;
+    pm.addNestedPass<func::FuncOp>(
+        createMPTileAndVectorizePass(vectorizeOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.vectorize)
+    pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

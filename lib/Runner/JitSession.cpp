@@ -28,6 +28,9 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace mp;
@@ -79,6 +82,14 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+#ifdef __GLIBC__
+    // A step allocates and frees its temporaries every call. With glibc's
+    // defaults, large blocks are mmap'd and returned to the OS on free, so
+    // every step page-faults all of its activations again (measured: 90% of
+    // a vectorized small_cnn step). Keep freed blocks for reuse instead.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
     return true;
   }();
   (void)initialized;
@@ -130,6 +141,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
     });
     PassManager pm(ctx);
     MPCPUPipelineOptions pipelineOptions;
+    pipelineOptions.vectorize = options.vectorize;
     buildMPCPUPipeline(pm, pipelineOptions);
     if (failed(pm.run(*clone)))
       return makeError("lowering with mp-cpu-pipeline failed:\n" + diagText);

@@ -49,6 +49,11 @@ static cl::opt<unsigned> seed("seed", cl::desc("Seed for random arguments"),
 static cl::opt<unsigned> iterations("iterations",
                                     cl::desc("Times to run the function"),
                                     cl::init(1));
+static cl::opt<unsigned>
+    warmup("warmup",
+           cl::desc("Untimed runs before the timed ones (the first call also "
+                    "finishes JIT compilation)"),
+           cl::init(0));
 static cl::opt<std::string>
     outputDir("output-dir", cl::desc("Write results here as .npy files"),
               cl::value_desc("dir"));
@@ -59,6 +64,12 @@ static cl::opt<bool> listFunctions("list", cl::desc("List functions and exit"),
 static cl::opt<bool> dumpLowered("dump-lowered",
                                  cl::desc("Print the lowered LLVM dialect"),
                                  cl::init(false));
+
+static cl::opt<bool>
+    vectorize("vectorize",
+              cl::desc("Compile with mp-cpu-pipeline's vectorize option "
+                       "(--vectorize=false: scalar loop nests, the reference)"),
+              cl::init(true));
 
 /// Seeded random data for argument `spec`: values chosen by role so that a
 /// step runs meaningfully (labels in range, unit BN variance, small lr).
@@ -151,6 +162,7 @@ int main(int argc, char **argv) {
 
   JitOptions options;
   options.dumpLowered = dumpLowered;
+  options.vectorize = vectorize;
   auto compileStart = std::chrono::steady_clock::now();
   auto sessionOr = JitSession::create(*module, options);
   if (!sessionOr)
@@ -197,6 +209,9 @@ int main(int argc, char **argv) {
     argPtrs.push_back(&t);
 
   SmallVector<HostTensor> results;
+  for (unsigned it = 0; it < warmup; ++it)
+    if (llvm::Error err = session->invoke(function, argPtrs, results))
+      return fail(llvm::toString(std::move(err)));
   std::vector<double> times;
   for (unsigned it = 0; it < std::max(1u, unsigned(iterations)); ++it) {
     auto start = std::chrono::steady_clock::now();

@@ -24,6 +24,17 @@ struct MPCPUPipelineOptions
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
                      "(the calling convention of mp-run)"),
       llvm::cl::init(true)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Register-tile and vectorize the linalg ops "
+                     "(mp-tile-and-vectorize); false gives the scalar loop "
+                     "nests of convert-linalg-to-loops, the reference"),
+      llvm::cl::init(true)};
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Vector register width for mp-tile-and-vectorize "
+                     "(0: the host's)"),
+      llvm::cl::init(0)};
 };
 
 /// Builds mp-cpu-pipeline: mp (tensors) -> linalg -> buffers -> LLVM dialect,

@@ -46,6 +46,9 @@ struct JitOptions {
   unsigned optLevel = 3;
   /// Print the lowered LLVM-dialect module to stderr (debugging).
   bool dumpLowered = false;
+  /// mp-cpu-pipeline's `vectorize` option: false lowers to scalar loop nests
+  /// (the reference the vectorized code is tested against).
+  bool vectorize = true;
 };
 
 class JitSession {

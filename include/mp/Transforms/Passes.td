@@ -200,4 +200,39 @@ def MPExpandGuardedCastsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def MPTileAndVectorizePass
+    : Pass<"mp-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Register-tile and vectorize linalg ops on buffers for the CPU";
+  let description = [{
+    Reads linalg ops with buffer semantics and static shapes (named convs,
+    matmuls, pooling, reductions, generics) and `memref.copy` between
+    non-contiguous buffers, and replaces each op it can vectorize profitably
+    with `scf.for` loops around `vector` ops on 1-D views of its buffers
+    (`memref.reinterpret_cast`): one loop dimension is vectorized, up to two
+    parallel dimensions are unrolled into a block of register accumulators,
+    and the reduction loops run innermost on those accumulators. Ops it does
+    not handle stay as they are for `convert-linalg-to-loops`. Sums over a
+    vectorized parallel dimension keep the op's order; a vectorized reduction
+    dimension is summed per lane, then lane by lane. With `fma`, `a * b + c`
+    is one `vector.fma` (one rounding). Never fails: declining is per op
+    (see docs/Performance.md).
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "unsigned", /*default=*/"0",
+           "Vector register width in bits (0: the host's: 512 with AVX-512, "
+           "256 with AVX, otherwise 128)">,
+    Option<"fuseMultiplyAdd", "fma", "bool", /*default=*/"true",
+           "Contract a * b + c in vectorized bodies into vector.fma">,
+  ];
+  let statistics = [
+    Statistic<"numVectorized", "num-vectorized", "Ops vectorized">,
+    Statistic<"numDeclined", "num-declined", "Ops left for convert-linalg-to-loops">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD
