@@ -115,7 +115,10 @@ def summarize(out):
             "order": cfg.get("order"),
             "promotion": cfg.get("promotion"),
             "epochs": last["epoch"],
-            "low_ratio": float(last["low_precision_ratio"]),
+            # The paper's bit ratio is defined against 16-bit high precision;
+            # for an all-fp32 run it is meaningless (negative), so it is left out.
+            "low_ratio": (None if cfg.get("policy") == "fp32"
+                          else float(last["low_precision_ratio"])),
             "selection_ratio": float(last["selection_ratio"]),
             "paper_mib": last["paper_bytes"] / 2**20,
             "paper_saving_vs_16": 1 - last["paper_bytes"] / last["paper_bytes_all16"],
@@ -152,8 +155,10 @@ def write_table(rows, path):
     cols = [("run", "run", False), ("low_ratio", "low ratio", False),
             ("paper_mib", "paper MiB", False),
             ("paper_saving_vs_16", "saving vs 16-bit", True),
+            ("paper_saving_vs_32", "saving vs fp32", True),
             ("peak_mib", "peak MiB", False),
             ("test_accuracy", "test acc", True),
+            ("best_test_accuracy", "best test acc", True),
             ("test_accuracy_fp32", "test acc (fp32 eval)", True),
             ("train_loss", "train loss", False), ("diverged", "diverged", False),
             ("skipped_steps", "skipped", False), ("promotions", "promotions", False)]
