@@ -1,8 +1,10 @@
-"""Command line: `python3 -m mpt emit MODEL [...]` and `python3 -m mpt list`.
+"""Command line: `python3 -m mpt emit MODEL [...]`, `python3 -m mpt list`,
+`python3 -m mpt import-onnx MODEL.onnx [...]`, ...
 
 Exit codes: 0 on success, 2 for usage errors (argparse: unknown model, a
 malformed number), 1 when the model cannot be built with the given numbers
-(e.g. an input too small for its pooling) or the output cannot be written.
+(e.g. an input too small for its pooling), an ONNX model cannot be imported,
+or the output cannot be written.
 """
 
 import argparse
@@ -114,7 +116,78 @@ def _parser():
                         "'--train-limit 8192 --lr 0.05'")
     t = sub.add_parser("table", help="rebuild results.md/json and plots of a sweep")
     t.add_argument("out", metavar="DIR")
+    o = sub.add_parser("import-onnx", help="import an ONNX classifier as an mp forward "
+                                           "graph (model + loss)",
+                       description="Import an ONNX image classifier as an mp forward "
+                                   "function (model + cross-entropy loss); needs the "
+                                   "Python package onnx (Debian: python3-onnx).")
+    o.add_argument("file", metavar="MODEL.onnx")
+    o.add_argument("-o", "--output", default="-", metavar="FILE",
+                   help="output file (default: stdout)")
+    o.add_argument("--batch", type=_positive_int, default=None,
+                   help="batch size (default: the model's; required when it is "
+                        "symbolic)")
+    o.add_argument("--name", default=None, metavar="FUNC",
+                   help="function name (default: the file name without .onnx)")
+    o.add_argument("--dropout", choices=("train", "identity"), default="train",
+                   help="Dropout becomes mp.dropout with a seed argument (train, the "
+                        "default) or is removed (identity)")
+    o.add_argument("--weights-dir", default=None, metavar="DIR",
+                   help="also write the initializer values as DIR/<role>@<name>.npy "
+                        "(mp-train --save layout)")
+    o.add_argument("--no-header", action="store_true",
+                   help="omit the '//' comment lines")
     return p
+
+
+def _import_onnx(args):
+    import os
+    import re
+    from .onnx_import import OnnxImportError, import_file
+    name = args.name
+    if name is None:
+        stem = os.path.basename(args.file)
+        stem = stem[:-5] if stem.lower().endswith(".onnx") else stem
+        name = re.sub(r"[^0-9A-Za-z_$.\-]", "_", stem) or "forward"
+        if not re.match(r"[A-Za-z_]", name):
+            name = "m_" + name
+    elif not re.match(r"[A-Za-z_][0-9A-Za-z_$.\-]*\Z", name):
+        return _error("invalid function name %r" % name)
+    try:
+        result = import_file(args.file, batch=args.batch, name=name,
+                             dropout=args.dropout)
+    except OnnxImportError as err:
+        return _error(str(err))
+    b = result.builder
+    if args.no_header:
+        b.comments = []
+    else:
+        cmd = ["import-onnx", os.path.basename(args.file)]
+        if args.batch is not None:
+            cmd += ["--batch", str(args.batch)]
+        if args.name is not None:
+            cmd += ["--name", args.name]
+        if args.dropout != "train":
+            cmd += ["--dropout", args.dropout]
+        b.comments.insert(0, "Imported by `PYTHONPATH=python python3 -m mpt %s`."
+                          % " ".join(cmd))
+    text = b.to_mlir()
+    if args.weights_dir is not None:
+        try:
+            result.save_weights(args.weights_dir)
+        except OSError as err:
+            return _error("cannot write %s: %s" % (
+                getattr(err, "filename", None) or args.weights_dir,
+                err.strerror or err))
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.output, "w") as f:
+            f.write(text)
+    except OSError as err:
+        return _error("cannot write %s: %s" % (args.output, err.strerror or err))
+    return 0
 
 
 def _error(msg):
@@ -133,6 +206,8 @@ def main(argv=None):
                       if spec.widths else "any width")
             print("%-*s  %s [%s]" % (width, n, spec.summary, widths))
         return 0
+    if args.command == "import-onnx":
+        return _import_onnx(args)
     if args.command in ("sweep", "table"):
         from . import sweep
         try:

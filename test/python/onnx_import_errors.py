@@ -1,0 +1,231 @@
+# Licensed under the Apache License v2.0 with LLVM Exceptions.
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+#
+# REQUIRES: py-onnx
+# RUN: %PYTHON %s %t | FileCheck %s
+#
+# Every error path of the ONNX importer: `python3 -m mpt import-onnx` exits
+# with 1 (2 for usage errors), prints one "error:" line naming the node and
+# its op type (or the file), no Python traceback, and writes nothing to
+# stdout. A few cases also go through the Python API.
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, save
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from onnx_models import Graph, convbn, tiny  # noqa: E402
+
+from mpt.onnx_import import OnnxImportError, import_model  # noqa: E402
+
+out = sys.argv[1]
+shutil.rmtree(out, ignore_errors=True)
+os.makedirs(out)
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, "-m", "mpt", "import-onnx"] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    assert "Traceback" not in p.stderr, p.stderr
+    assert p.stdout == "", p.stdout
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 or p.returncode == 2, p.stderr
+    return p.returncode, lines[-1] if lines else ""
+
+
+def case(label, model, *args):
+    path = os.path.join(out, label + ".onnx")
+    if isinstance(model, bytes):
+        with open(path, "wb") as f:
+            f.write(model)
+    else:
+        save(model, path)
+    rc, err = run(path, *args)
+    print("%s: rc=%d %s" % (label, rc, err.replace(out + os.sep, "")))
+
+
+def small(body, shape=(2, 3, 8, 8), opset=13, output_shape=(2, 4), check=True, seed=0):
+    """A graph whose body(g, x) returns the output name."""
+    g = Graph("g", seed=seed)
+    y = body(g, "image")
+    return g.model(list(shape), y, opset=opset, output_shape=list(output_shape),
+                   check=check)
+
+
+def head(g, x, c):
+    """global average pool, flatten, linear: a valid classifier tail."""
+    x = g.node("Flatten", [g.node("GlobalAveragePool", [x])])
+    return g.node("Gemm", [x, g.init("fc.weight", (4, c)), g.init("fc.bias", (4,))],
+                  transB=1)
+
+
+# -- unsupported ops and attributes -------------------------------------------
+
+# CHECK: leaky: rc=1 python3 -m mpt: error: leaky.onnx: node #0 'act' (LeakyRelu): unsupported op type LeakyRelu (supported: Add, AveragePool, BatchNormalization,
+case("leaky", small(lambda g, x: head(g, g.node("LeakyRelu", [x], name="act"), 3)))
+# CHECK: domain: rc=1 {{.*}}: node #0 'custom' (MyOp): unsupported op com.example::MyOp (only the default ONNX domain is supported)
+m = small(lambda g, x: head(g, g.node("MyOp", [x], name="custom", domain="com.example"), 3),
+          check=False)
+m.opset_import.append(helper.make_operatorsetid("com.example", 1))
+case("domain", m)
+# CHECK: pool-dilation: rc=1 {{.*}}: node #0 'pool' (MaxPool): dilated pooling (dilations [2, 2]) is not supported
+case("pool-dilation", small(lambda g, x: head(g, g.node(
+    "MaxPool", [x], name="pool", kernel_shape=[2, 2], dilations=[2, 2]), 3)))
+# CHECK: avg-exclude-pad: rc=1 {{.*}}: node #0 'pool' (AveragePool): count_include_pad=0 with padding [1, 1] is not supported: mp.avg_pool2d counts the zero padding in the divisor (count_include_pad=1, PyTorch's default)
+case("avg-exclude-pad", small(lambda g, x: head(g, g.node(
+    "AveragePool", [x], name="pool", kernel_shape=[3, 3], pads=[1, 1, 1, 1]), 3)))
+# CHECK: ceil: rc=1 {{.*}}: node #0 'pool' (MaxPool): ceil_mode=1 gives a larger output than rounding down here (input [8, 8], kernel [3, 3], stride [2, 2], pads [0, 0, 0, 0]); mp pools round down
+case("ceil", small(lambda g, x: head(g, g.node(
+    "MaxPool", [x], name="pool", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), 3)))
+# CHECK: maxpool-indices: rc=1 {{.*}}: node #0 'pool' (MaxPool): output #1 ('idx') is used by another node, but mp.max_pool2d has no indices output
+case("maxpool-indices", small(lambda g, x: head(g, g.node("Add", [
+    g.node("MaxPool", [x], ["y", "idx"], name="pool", kernel_shape=[1, 1])[0],
+    g.node("Cast", ["idx"], to=TensorProto.FLOAT)]), 3)))
+# CHECK: clip: rc=1 {{.*}}: node #2 'clip' (Clip): Clip(min=-1.0, max=1.0) is not supported: only Clip(0, 6) (relu6) and Clip(0, inf) (relu)
+case("clip", small(lambda g, x: head(g, g.node(
+    "Clip", [x, g.const(-1.0, np.float32), g.const(1.0, np.float32)], name="clip"), 3)))
+# CHECK: gemm-alpha: rc=1 {{.*}}: node #2 'fc' (Gemm): alpha=2 is not supported (only 1)
+case("gemm-alpha", small(lambda g, x: g.node("Gemm", [
+    g.node("Flatten", [g.node("GlobalAveragePool", [x])]), g.init("w", (3, 4))],
+    name="fc", alpha=2.0)))
+# CHECK: gemm-transA: rc=1 {{.*}}: node #2 'fc' (Gemm): transA=1 is not supported (the input must be N x features)
+case("gemm-transA", small(lambda g, x: g.node("Gemm", [
+    g.node("Flatten", [g.node("GlobalAveragePool", [x])]), g.init("w", (2, 4))],
+    name="fc", transA=1)))
+# CHECK: gemm-bias: rc=1 {{.*}}: node #2 'fc' (Gemm): bias C must have shape [4] or [1, 4], got [2, 4]
+case("gemm-bias", small(lambda g, x: g.node("Gemm", [
+    g.node("Flatten", [g.node("GlobalAveragePool", [x])]), g.init("w", (4, 3)),
+    g.init("c", (2, 4))], name="fc", transB=1)))
+# CHECK: conv1d: rc=1 {{.*}}: node #0 'conv' (Conv): only 2-D convolutions on N x C x H x W tensors are supported, the input has shape [2, 12]
+case("conv1d", small(lambda g, x: g.node("Conv", [x, g.init("w", (4, 12, 1))], name="conv"),
+                     shape=(2, 12)))
+# CHECK: computed-weight: rc=1 {{.*}}: node #1 'conv' (Conv): weight 'Relu_1_out0' must be an initializer: mp takes it as a weight argument, computed weights are not supported
+case("computed-weight", small(lambda g, x: head(g, g.node(
+    "Conv", [x, g.node("Relu", [x])], name="conv"), 3)))
+# CHECK: broadcast: rc=1 {{.*}}: node #1 'add' (Add): broadcasting Add [2, 3, 8, 8] by [2, 3, 1, 1] is not supported; mp.add needs equal shapes
+case("broadcast", small(lambda g, x: head(g, g.node(
+    "Add", [x, g.node("GlobalAveragePool", [x])], name="add"), 3)))
+# CHECK: const-add: rc=1 {{.*}}: node #0 'add' (Add): Add with a constant operand is not supported (a constant bias is supported only right after MatMul)
+case("const-add", small(lambda g, x: head(g, g.node(
+    "Add", [x, g.init("b", (2, 3, 8, 8))], name="add"), 3)))
+# CHECK: sub: rc=1 {{.*}}: node #0 'sub' (Sub): Sub is supported on constant (shape) values only
+case("sub", small(lambda g, x: head(g, g.node("Sub", [x, x], name="sub"), 3)))
+# CHECK: transpose: rc=1 {{.*}}: node #0 'tr' (Transpose): Transpose is supported only on constants and inside the channel shuffle Reshape(N, g, C/g, H, W) -> Transpose(0, 2, 1, 3, 4) -> Reshape(N, C, H, W)
+case("transpose", small(lambda g, x: head(g, g.node(
+    "Transpose", [x], name="tr", perm=[0, 1, 3, 2]), 3)))
+# CHECK: shuffle-use: rc=1 {{.*}}: node #2 'relu' (Relu): input 'view' is a 5-D intermediate of a channel shuffle; it may only be used by the Transpose and Reshape of that pattern
+case("shuffle-use", small(lambda g, x: head(g, g.node("Reshape", [g.node(
+    "Relu", [g.node("Reshape", [x, g.const([2, 3, 1, 8, 8])], ["view"])], name="relu"),
+    g.const([2, 3, 8, 8])]), 3)))
+# CHECK: reshape-5d: rc=1 {{.*}}: node #1 'r' (Reshape): reshaping to rank 5 ([2, 3, 4, 4, 4]) is supported only as the first step of a channel shuffle (N, g, C/g, H, W)
+case("reshape-5d", small(lambda g, x: g.node("Reshape", [x, g.const([2, 3, 4, 4, 4])],
+                                             name="r"), check=False))
+# CHECK: softmax-middle: rc=1 {{.*}}: node #0 'sm' (Softmax): Softmax is supported only as the graph's final op (it is replaced by the loss: log_softmax + nll_loss)
+case("softmax-middle", small(lambda g, x: head(g, g.node("Softmax", [x], name="sm"), 3)))
+# CHECK: dropout-mask: rc=1 {{.*}}: node #0 'drop' (Dropout): output #1 ('mask') is used by another node, but mp.dropout has no mask output
+case("dropout-mask", small(lambda g, x: head(g, g.node("Add", [
+    g.node("Dropout", [x], ["y", "mask"], name="drop")[0],
+    g.node("Cast", ["mask"], to=TensorProto.FLOAT)]), 3)))
+# CHECK: bn-spatial: rc=1 {{.*}}: node #0 'bn' (BatchNormalization): spatial=0 (per-element statistics) is not supported
+case("bn-spatial", small(lambda g, x: head(g, g.bn(x, "bn", 3, spatial=0), 3), opset=7))
+
+# CHECK: shape: rc=1 {{.*}}: node #0 'conv' (Conv): conv: conv2d: expected weight shape [4, 3, 3, 3] (input channels 3 / groups 1), but got [4, 5, 3, 3]
+case("shape", small(lambda g, x: head(g, g.node("Conv", [x, g.init("w", (4, 5, 3, 3))],
+                                                name="conv"), 4)))
+
+# -- padding ---------------------------------------------------------------
+
+# CHECK: asym-pads: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed: mp.conv2d pads both sides of each spatial dimension equally
+case("asym-pads", small(lambda g, x: head(g, g.conv(x, "conv", 3, 4, 3, pads=[0, 0, 1, 1]),
+                                          4)))
+# CHECK: same-upper: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed
+case("same-upper", small(lambda g, x: head(g, g.conv(x, "conv", 3, 4, 3, strides=[2, 2],
+                                                     auto_pad="SAME_UPPER"), 4)))
+# CHECK: pool-asym: rc=1 {{.*}}: node #0 'pool' (MaxPool): asymmetric padding [1, 0, 0, 0] (top, left, bottom, right) cannot be expressed: mp.max_pool2d pads both sides
+case("pool-asym", small(lambda g, x: head(g, g.node(
+    "MaxPool", [x], name="pool", kernel_shape=[2, 2], pads=[1, 0, 0, 0]), 3)))
+
+# -- graph interface -------------------------------------------------------
+
+# CHECK: symbolic-batch: rc=1 {{.*}}symbolic-batch.onnx: graph input 'image' has a symbolic batch dimension 'N'; give the batch size (--batch N)
+case("symbolic-batch", small(lambda g, x: head(g, x, 3), shape=("N", 3, 8, 8)))
+# CHECK: symbolic-hw: rc=1 {{.*}}: graph input 'image' has a symbolic dimension 'H' at position 2; mp needs static shapes (only the batch dimension may be symbolic)
+case("symbolic-hw", small(lambda g, x: head(g, x, 3), shape=(2, 3, "H", 8)), "--batch", "2")
+m = small(lambda g, x: head(g, x, 3))
+m.graph.input.append(helper.make_tensor_value_info("extra", TensorProto.FLOAT, [2]))
+# CHECK: two-inputs: rc=1 {{.*}}: expected exactly one graph input (the image batch) besides the initializers, found 2: 'image', 'extra'
+case("two-inputs", m)
+m = small(lambda g, x: head(g, x, 3))
+m.graph.input[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+# CHECK: f16-input: rc=1 {{.*}}: graph input 'image' has element type FLOAT16; mp imports f32 inputs only
+case("f16-input", m)
+# CHECK: rank3-input: rc=1 {{.*}}: graph input 'image' has rank 3; expected N x C x H x W or N x features
+case("rank3-input", small(lambda g, x: g.node("Relu", [x]), shape=(2, 3, 8)))
+m = small(lambda g, x: head(g, x, 3))
+m.graph.output.append(helper.make_tensor_value_info("GlobalAveragePool_1_out0",
+                                                    TensorProto.FLOAT, [2, 3, 1, 1]))
+# CHECK: extra-output: rc=1 {{.*}}: graph output #1 ('GlobalAveragePool_1_out0') is not supported: only the first output (the logits) is used; extra outputs may only be BatchNormalization statistics
+case("extra-output", m)
+# CHECK: not-logits: rc=1 {{.*}}: output 'Relu_1_out0': the classifier output must be N x classes with N = 2 (the batch), got shape [2, 3, 8, 8]
+case("not-logits", small(lambda g, x: g.node("Relu", [x])))
+# CHECK: const-output: rc=1 {{.*}}: output 'Shape_1_out0': the classifier output must be a computed N x classes tensor
+case("const-output", small(lambda g, x: g.node("Shape", [x])))
+
+# -- malformed files ---------------------------------------------------------
+
+# CHECK: garbage: rc=1 python3 -m mpt: error: garbage.onnx is not an ONNX model (protobuf parse error: Error parsing message
+case("garbage", b"\xff\xfe this is not a protobuf \x00\x01\x02" * 8)
+# CHECK: empty: rc=1 python3 -m mpt: error: empty.onnx is not a valid ONNX model: The model does not have an ir_version set properly.
+case("empty", b"")
+data = open(os.path.join(out, "leaky.onnx"), "rb").read()
+# CHECK: truncated: rc=1 python3 -m mpt: error: truncated.onnx is not an ONNX model (protobuf parse error:
+case("truncated", data[:len(data) // 2])
+g = Graph("g")
+a = g.node("Relu", ["b_out"], name="a")
+b = g.node("Relu", ["image"], ["b_out"], name="b")
+# CHECK: unsorted: rc=1 python3 -m mpt: error: unsorted.onnx is not a valid ONNX model: Nodes in a graph must be topologically sorted, however input 'b_out' of node:
+case("unsorted", g.model([2, 3], a, output_shape=[2, 3], check=False))
+rc, err = run(os.path.join(out, "missing.onnx"))
+print("missing: rc=%d %s" % (rc, err.replace(out + os.sep, "")))
+# CHECK: missing: rc=1 python3 -m mpt: error: cannot read missing.onnx: No such file or directory
+
+# -- command line ------------------------------------------------------------
+
+save(tiny(), os.path.join(out, "tiny.onnx"))
+tiny_path = os.path.join(out, "tiny.onnx")
+for args in (["--name", "9lives"], ["--batch", "0"], ["--dropout", "maybe"], [],
+             ["-o", os.path.join(out, "no", "dir", "x.mlir")],
+             ["--weights-dir", os.path.join(out, "tiny.onnx"), "-o", os.devnull]):
+    rc, err = run(*([tiny_path] if args != [] else []) + args)
+    print("cli: rc=%d %s" % (rc, err.replace(out + os.sep, "")))
+# CHECK: cli: rc=1 python3 -m mpt: error: invalid function name '9lives'
+# CHECK: cli: rc=2 {{.*}}error: argument --batch: expected a positive integer, got '0'
+# CHECK: cli: rc=2 {{.*}}error: argument --dropout: invalid choice: 'maybe' (choose from 'train', 'identity')
+# CHECK: cli: rc=2 {{.*}}error: the following arguments are required: MODEL.onnx
+# CHECK: cli: rc=1 python3 -m mpt: error: cannot write {{.*}}x.mlir: No such file or directory
+# CHECK: cli: rc=1 python3 -m mpt: error: cannot write {{.*}}tiny.onnx: File exists
+
+# -- the Python API raises OnnxImportError ------------------------------------
+
+try:
+    import_model(convbn(), batch=2, name="bad name")
+except OnnxImportError as err:
+    print("api-name: %s" % err)
+# CHECK: api-name: invalid function name 'bad name'
+m = convbn()
+m.graph.node[0].op_type = "Conv3000"
+try:
+    import_model(m)
+except OnnxImportError as err:
+    print("api-check: %s" % err)
+# CHECK: api-check: <model> is not a valid ONNX model: No Op registered for Conv3000 with domain_version of 13
+try:
+    import_model(convbn(), dropout="sometimes")
+except ValueError as err:
+    print("api-dropout: %s" % err)
+# CHECK: api-dropout: dropout must be 'train' or 'identity', got 'sometimes'
