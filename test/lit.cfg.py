@@ -69,6 +69,18 @@ if shutil.which("nvidia-smi"):
         pass
 if os.path.exists(os.path.join(config.cuda_root, "bin", "ptxas")):
     config.available_features.add("ptxas")
+# mp-gpu-pipeline tests (docs/GPU.md): CUDA toolkit, runtime wrapper, and a
+# directory whose libcuda.so.1 is the driver stub (loads without a driver).
+config.substitutions.append(("%cuda_root", config.cuda_root))
+config.substitutions.append(
+    ("%ptxas", os.path.join(config.cuda_root, "bin", "ptxas")))
+mp_cuda_runtime = os.path.join(config.mp_obj_root, "lib",
+                               "libmp_cuda_runtime.so")
+config.substitutions.append(("%mp_cuda_runtime", mp_cuda_runtime))
+config.substitutions.append(
+    ("%mp_cuda_stub_dir", os.path.join(config.mp_obj_root, "lib", "cuda-stub")))
+if os.path.exists(mp_cuda_runtime):
+    config.available_features.add("mp-cuda-runtime")
 # Opt-in slow tests: lit --param exhaustive=1.
 if lit_config.params.get("exhaustive"):
     config.available_features.add("exhaustive")
