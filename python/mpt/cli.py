@@ -158,6 +158,9 @@ def _import_onnx(args):
                              dropout=args.dropout)
     except OnnxImportError as err:
         return _error(str(err))
+    except Exception as err:  # a bug or an input nobody anticipated
+        return _error("cannot import %s: internal error: %s: %s" % (
+            args.file, type(err).__name__, err))
     b = result.builder
     if args.no_header:
         b.comments = []

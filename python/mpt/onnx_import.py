@@ -57,6 +57,7 @@ def _onnx():
         import numpy  # noqa: F401
         import onnx
         import onnx.checker  # noqa: F401
+        import onnx.defs  # noqa: F401
         import onnx.numpy_helper  # noqa: F401
     except ImportError as err:
         raise OnnxImportError("the ONNX importer needs the Python packages 'onnx' and "
@@ -105,6 +106,13 @@ def load(path):
 
 def _check(model, what):
     onnx = _onnx()
+    known = onnx.defs.onnx_opset_version()
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx") and imp.version > known:
+            raise OnnxImportError(
+                "%s uses ONNX opset %d, but the installed onnx %s knows opsets up to "
+                "%d; export with opset_version <= %d" % (
+                    what, imp.version, onnx.__version__, known, known))
     try:
         onnx.checker.check_model(model)
     except Exception as err:
@@ -457,8 +465,12 @@ class _Importer:
             self._check_defined(node)
             try:
                 handler(node, k)
-            except ShapeError as err:
+            except OnnxImportError:
+                raise
+            except (ShapeError, ValueError) as err:
                 self._fail(str(err))
+            except Exception as err:  # malformed attributes or constants
+                self._fail("cannot import this node (%s: %s)" % (type(err).__name__, err))
         if self.final_softmax is not None:
             k, node = self.final_softmax
             self.where = self._where(node, k)
@@ -480,7 +492,10 @@ class _Importer:
         if logits.rank != 2 or logits.shape[0] != self.batch:
             self._fail("the classifier output must be N x classes with N = %d (the "
                        "batch), got shape %s" % (self.batch, _fmt(logits.shape)))
-        self.b.cross_entropy(logits)
+        try:
+            self.b.cross_entropy(logits)
+        except (ShapeError, ValueError) as err:
+            self._fail(str(err))
         # Arguments are created in first-use order within each role; keep the
         # tensors list in the builder's argument order.
         order = {a.pname: i for i, a in enumerate(self.b.arguments)}
@@ -975,7 +990,14 @@ class _Importer:
         if ratio == 0.0 or self.dropout_mode == "identity":
             self.values[node.output[0]] = x
             return
-        self._set(node, self.b.dropout(x, ratio, name=self._op_name(node, k)))
+        name = self._op_name(node, k)
+        base = pname = name + ".seed"
+        k = 0
+        while pname in self.pnames:
+            k += 1
+            pname = "%s_%d" % (base, k)
+        self.pnames.add(pname)
+        self._set(node, self.b.dropout(x, ratio, seed=self.b.seed(pname), name=name))
 
     def _op_Identity(self, node, k):
         self._attrs(node, set())

@@ -138,6 +138,11 @@ case("bn-spatial", small(lambda g, x: head(g, g.bn(x, "bn", 3, spatial=0), 3), o
 case("shape", small(lambda g, x: head(g, g.node("Conv", [x, g.init("w", (4, 5, 3, 3))],
                                                 name="conv"), 4)))
 
+# CHECK: gather-range: rc=1 {{.*}}: node #2 'g' (Gather): cannot import this node (IndexError: index 7 is out of bounds for axis 0 with size 4)
+case("gather-range", small(lambda g, x: head(g, g.node("Reshape", [x, g.node("Concat", [
+    g.node("Gather", [g.node("Shape", [x]), g.const([7])], name="g", axis=0),
+    g.const([3, 8, 8])], axis=0)]), 3)))
+
 # -- padding ---------------------------------------------------------------
 
 # CHECK: asym-pads: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed: mp.conv2d pads both sides of each spatial dimension equally
@@ -178,6 +183,10 @@ case("const-output", small(lambda g, x: g.node("Shape", [x])))
 
 # -- malformed files ---------------------------------------------------------
 
+m = tiny()
+m.opset_import[0].version = 99
+# CHECK: new-opset: rc=1 python3 -m mpt: error: new-opset.onnx uses ONNX opset 99, but the installed onnx {{.*}} knows opsets up to {{[0-9]+}}; export with opset_version <= {{[0-9]+}}
+case("new-opset", m)
 # CHECK: garbage: rc=1 python3 -m mpt: error: garbage.onnx is not an ONNX model (protobuf parse error: Error parsing message
 case("garbage", b"\xff\xfe this is not a protobuf \x00\x01\x02" * 8)
 # CHECK: empty: rc=1 python3 -m mpt: error: empty.onnx is not a valid ONNX model: The model does not have an ir_version set properly.
