@@ -71,7 +71,7 @@ SUPPORTED_OPS = (
     "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat",
     "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Flatten", "Gather",
     "Gemm", "GlobalAveragePool", "Identity", "LogSoftmax", "MatMul", "MaxPool",
-    "Mul", "Relu", "Reshape", "Shape", "Slice", "Softmax", "Split", "Squeeze",
+    "Mul", "Pad", "Relu", "Reshape", "Shape", "Slice", "Softmax", "Split", "Squeeze",
     "Sub", "Transpose", "Unsqueeze",
 )
 
@@ -221,6 +221,7 @@ class _Importer:
         self.values = {}      # ONNX name -> ir.Value (activations)
         self.consts = {}      # ONNX name -> numpy array (initializers, folded)
         self.pending = {}     # ONNX name -> _Pending
+        self.padded = {}      # ONNX name -> (Value, [top, left, bottom, right])
         self.params = {}      # ONNX name -> (Argument, role, transform tag)
         self.tensors = []     # (role, mp.name, array) in creation order
         self.source = {}      # mp.name -> ONNX name
@@ -260,7 +261,8 @@ class _Importer:
         return node.input[i] if i < len(node.input) and node.input[i] else None
 
     def _known(self, name):
-        return name in self.values or name in self.consts or name in self.pending
+        return (name in self.values or name in self.consts or name in self.pending or
+                name in self.padded)
 
     def _check_defined(self, node):
         for name in node.input:
@@ -279,10 +281,21 @@ class _Importer:
         if n in self.pending:
             self._fail("%s %r is a 5-D intermediate of a channel shuffle; it may only be "
                        "used by the Transpose and Reshape of that pattern" % (what, n))
+        if n in self.padded:
+            self._fail("%s %r comes from a Pad, which is supported only when it feeds "
+                       "Conv or AveragePool (the padding is folded into them)" % (what, n))
         if n not in self.values:
             self._fail("%s %r is a constant, but mp needs a computed tensor here" %
                        (what, n))
         return self.values[n]
+
+    def _act_padded(self, node):
+        """Input 0 of a Conv / AveragePool and the spatial padding of a Pad
+        folded into it ([top, left, bottom, right])."""
+        n = self._name(node, 0)
+        if n in self.padded:
+            return self.padded[n]
+        return self._act(node, 0), [0, 0, 0, 0]
 
     def _const(self, node, i, what):
         n = self._name(node, i)
@@ -513,14 +526,19 @@ class _Importer:
 
     # -- padding -----------------------------------------------------------------
 
-    def _pads(self, attrs, in_hw, kernel, stride, dilation, what, ceil_mode=0):
-        """Symmetric (pad_h, pad_w) equivalent to the ONNX padding, or fail."""
+    def _pads(self, attrs, in_hw, kernel, stride, dilation, what, ceil_mode=0,
+              extra=(0, 0, 0, 0)):
+        """Symmetric (pad_h, pad_w) equivalent to the ONNX padding (plus the
+        zero padding `extra` of a folded Pad), or fail."""
         auto = attrs.get("auto_pad", "NOTSET")
+        if any(extra) and auto not in ("NOTSET", ""):
+            self._fail("a Pad folded into a node with auto_pad=%s is not supported" % auto)
         if auto in ("NOTSET", ""):
             pads = [int(p) for p in attrs.get("pads", [0, 0, 0, 0])]
             if len(pads) != 4:
                 self._fail("pads must have 4 values (top, left, bottom, right), got %s"
                            % _fmt(pads))
+            pads = [p + e for p, e in zip(pads, extra)]
         elif auto == "VALID":
             pads = [0, 0, 0, 0]
         elif auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -577,7 +595,7 @@ class _Importer:
     def _op_Conv(self, node, k):
         a = self._attrs(node, {"auto_pad", "dilations", "group", "kernel_shape", "pads",
                                "strides"})
-        x = self._act(node, 0)
+        x, extra = self._act_padded(node)
         if x.rank != 4:
             self._fail("only 2-D convolutions on N x C x H x W tensors are supported, "
                        "the input has shape %s" % _fmt(x.shape))
@@ -591,7 +609,8 @@ class _Importer:
                 _fmt(ks), _fmt(w.shape[2:])))
         stride = self._need_pair(self._pair_attr(a, "strides", (1, 1)), "strides")
         dil = self._need_pair(self._pair_attr(a, "dilations", (1, 1)), "dilations")
-        pad = self._pads(a, x.shape[2:], w.shape[2:], stride, dil, "mp.conv2d")
+        pad = self._pads(a, x.shape[2:], w.shape[2:], stride, dil, "mp.conv2d",
+                         extra=extra)
         bias = None
         if self._name(node, 2) is not None:
             bias = self._param(node, 2, "weight", "bias")
@@ -622,6 +641,41 @@ class _Importer:
         y, _, _ = self.b.batch_norm(x, gamma, beta, mean, var, eps=eps,
                                     momentum=momentum, name=self._op_name(node, k, gamma))
         self._set(node, y)
+
+    def _op_Pad(self, node, k):
+        a = self._attrs(node, {"mode", "pads", "value"})
+        if a.get("mode", "constant") != "constant":
+            self._fail("mode %r is not supported (only constant zero padding folded into "
+                       "a Conv or AveragePool)" % a["mode"])
+        if self.opset < 11:
+            pads, value = [int(p) for p in a.get("pads", [])], float(a.get("value", 0.0))
+        else:
+            pads = self._ints(node, 1, "pads")
+            if pads is None:
+                self._fail("missing pads")
+            v = self._const(node, 2, "constant_value")
+            value = 0.0 if v is None or v.size == 0 else float(v.reshape(-1)[0])
+            if self._name(node, 3) is not None:
+                self._fail("the axes input is not supported")
+        x = self._act(node, 0)
+        if len(pads) != 2 * x.rank:
+            self._fail("expected %d pads for a rank-%d input, got %s" % (
+                2 * x.rank, x.rank, _fmt(pads)))
+        if not any(pads):
+            self.values[node.output[0]] = x
+            return
+        r = x.rank
+        if r != 4 or value != 0.0 or pads[0] or pads[1] or pads[r] or pads[r + 1] or \
+                min(pads) < 0:
+            self._fail("only non-negative zero padding of H and W of an N x C x H x W "
+                       "tensor is supported (got pads %s, value %g)" % (_fmt(pads), value))
+        users = [self.graph.node[j].op_type for j in self.uses.get(node.output[0], [])]
+        if not users or any(u not in ("Conv", "AveragePool") for u in users) or \
+                node.output[0] in self.graph_outputs:
+            self._fail("a Pad is supported only when every user is a Conv or AveragePool "
+                       "(the padding is folded into them), its users are: %s" % (
+                           ", ".join(users) or "none"))
+        self.padded[node.output[0]] = (x, [pads[2], pads[3], pads[6], pads[7]])
 
     def _op_Relu(self, node, k):
         self._attrs(node, set())
@@ -683,7 +737,10 @@ class _Importer:
     def _pool_common(self, node, k, extra):
         a = self._attrs(node, {"auto_pad", "ceil_mode", "kernel_shape", "pads",
                                "strides", "dilations"} | extra)
-        x = self._act(node, 0)
+        if node.op_type == "AveragePool":
+            x, extra = self._act_padded(node)
+        else:
+            x, extra = self._act(node, 0), (0, 0, 0, 0)
         if x.rank != 4:
             self._fail("only 2-D pooling on N x C x H x W tensors is supported, the input "
                        "has shape %s" % _fmt(x.shape))
@@ -696,18 +753,21 @@ class _Importer:
             self._fail("dilated pooling (dilations %s) is not supported" % _fmt(dil))
         pad = self._pads(a, x.shape[2:], kernel, stride, dil, "mp." + (
             "max_pool2d" if node.op_type == "MaxPool" else "avg_pool2d"),
-            int(a.get("ceil_mode", 0)))
-        return a, x, kernel, stride, pad
+            int(a.get("ceil_mode", 0)), extra)
+        return a, x, kernel, stride, pad, any(extra)
 
     def _op_MaxPool(self, node, k):
-        a, x, kernel, stride, pad = self._pool_common(node, k, {"storage_order"})
+        a, x, kernel, stride, pad, _ = self._pool_common(node, k, {"storage_order"})
         self._unused(node, 1, "mp.max_pool2d has no indices output")
         self._set(node, self.b.max_pool2d(x, kernel, stride, pad,
                                           name=self._op_name(node, k)))
 
     def _op_AveragePool(self, node, k):
-        a, x, kernel, stride, pad = self._pool_common(node, k, {"count_include_pad"})
-        if int(a.get("count_include_pad", 0)) == 0 and any(pad):
+        a, x, kernel, stride, pad, folded = self._pool_common(node, k,
+                                                              {"count_include_pad"})
+        own = [int(p) for p in a.get("pads", [0, 0, 0, 0])]
+        if int(a.get("count_include_pad", 0)) == 0 and (any(own) or (
+                any(pad) and not folded)):
             self._fail("count_include_pad=0 with padding %s is not supported: "
                        "mp.avg_pool2d counts the zero padding in the divisor "
                        "(count_include_pad=1, PyTorch's default)" % _fmt(pad))

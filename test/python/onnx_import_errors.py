@@ -143,6 +143,21 @@ case("gather-range", small(lambda g, x: head(g, g.node("Reshape", [x, g.node("Co
     g.node("Gather", [g.node("Shape", [x]), g.const([7])], name="g", axis=0),
     g.const([3, 8, 8])], axis=0)]), 3)))
 
+# CHECK: pad-maxpool: rc=1 {{.*}}: node #1 'pad' (Pad): a Pad is supported only when every user is a Conv or AveragePool (the padding is folded into them), its users are: MaxPool
+case("pad-maxpool", small(lambda g, x: head(g, g.node("MaxPool", [g.node(
+    "Pad", [x, g.const([0, 0, 1, 1, 0, 0, 1, 1])], name="pad")], kernel_shape=[3, 3]), 3)))
+# CHECK: pad-reflect: rc=1 {{.*}}: node #1 'pad' (Pad): mode 'reflect' is not supported (only constant zero padding folded into a Conv or AveragePool)
+case("pad-reflect", small(lambda g, x: head(g, g.conv(g.node(
+    "Pad", [x, g.const([0, 0, 1, 1, 0, 0, 1, 1])], name="pad", mode="reflect"), "c", 3, 3, 3),
+    3)))
+# CHECK: pad-value: rc=1 {{.*}}: node #2 'pad' (Pad): only non-negative zero padding of H and W of an N x C x H x W tensor is supported (got pads [0, 0, 1, 1, 0, 0, 1, 1], value 1)
+case("pad-value", small(lambda g, x: head(g, g.conv(g.node(
+    "Pad", [x, g.const([0, 0, 1, 1, 0, 0, 1, 1]), g.const(1.0, np.float32)], name="pad"),
+    "c", 3, 3, 3), 3)))
+# CHECK: pad-channels: rc=1 {{.*}}: node #1 'pad' (Pad): only non-negative zero padding of H and W of an N x C x H x W tensor is supported (got pads [0, 1, 0, 0, 0, 0, 0, 0], value 0)
+case("pad-channels", small(lambda g, x: head(g, g.conv(g.node(
+    "Pad", [x, g.const([0, 1, 0, 0, 0, 0, 0, 0])], name="pad"), "c", 4, 3, 3), 3)))
+
 # -- padding ---------------------------------------------------------------
 
 # CHECK: asym-pads: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed: mp.conv2d pads both sides of each spatial dimension equally

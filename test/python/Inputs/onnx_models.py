@@ -121,8 +121,8 @@ def convbn():
 
 
 def mobile():
-    """Opset 11: 1x1 conv - BN - Clip(0, 6) (min/max inputs), depthwise 3x3
-    conv, grouped 1x1 conv (groups 2) with a residual Add, AveragePool,
+    """Opset 11: 1x1 conv - BN - Clip(0, 6) (min/max inputs), Pad folded into
+    a depthwise 3x3 conv, grouped 1x1 conv (groups 2) with a residual Add, AveragePool,
     GlobalAveragePool, Squeeze (axes attribute), Dropout (ratio attribute),
     Gemm."""
     g = Graph("mobile", seed=2)
@@ -130,7 +130,9 @@ def mobile():
     x = g.conv("image", "stem", 3, 8, 1)
     x = g.node("Clip", [g.bn(x, "stem_bn", 8), zero, six], name="stem_relu6")
     r = x
-    x = g.conv(x, "dw", 8, 8, 3, group=8, pads=[1, 1, 1, 1])
+    x = g.node("Pad", [x, g.init("dw_pads", (8,), [0, 0, 1, 1, 0, 0, 1, 1], np.int64)],
+               name="dw_pad")
+    x = g.conv(x, "dw", 8, 8, 3, group=8)
     x = g.node("Clip", [g.bn(x, "dw_bn", 8), zero, six], name="dw_relu6")
     x = g.conv(x, "pw", 8, 8, 1, group=2)
     x = g.node("Add", [g.bn(x, "pw_bn", 8), r], name="residual")
