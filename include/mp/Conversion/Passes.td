@@ -41,4 +41,42 @@ def MPLowerCastsPass : Pass<"mp-lower-casts", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def ConvertTosaToMPPass : Pass<"convert-tosa-to-mp", "::mlir::ModuleOp"> {
+  let summary = "Import a TOSA forward graph (NHWC, constant weights) as an mp forward graph";
+  let description = [{
+    Rewrites every `func.func` whose body holds TOSA ops into an mp forward
+    function that `mp-build-training-step` accepts: the function keeps its
+    name; its arguments become the input batch (NCHW, role `input`), a new
+    `label` argument (N x i32, role `label`) and one argument per trainable
+    constant (role `weight`, `mp.name` from the op's name location or
+    `<kind><index>`, e.g. `conv0.weight`, in mp layout: OIHW, grouped
+    depthwise, linear `out x in`). The TOSA logits (the single N x classes
+    result) are followed by `mp.log_softmax` and `mp.nll_loss`; the function
+    returns the loss. Activation layout changes (tosa.transpose, and reshapes
+    that only regroup dimensions) are tracked per value and fold away; an
+    NHWC flatten in front of a matmul permutes the rows of the matmul weight.
+    Constants used as conv/matmul weights, conv biases, and bias adds right
+    after a conv or matmul become parameters; other constants stay
+    `arith.constant`. With `weights-dir`, the initial values are written as
+    `<dir>/<mp.name>.npy` (f32, mp layout).
+
+    Fails, naming the op, on anything it cannot import exactly: ops outside
+    the supported set, non-f32 (quantized) element types, dynamic shapes,
+    non-zero zero points, asymmetric padding, clamps other than
+    ReLU/ReLU6, padded average pooling (TOSA excludes padding from the
+    divisor), reductions other than over spatial dimensions, and layout
+    changes of activations that mp cannot express.
+  }];
+  let options = [
+    Option<"weightsDir", "weights-dir", "std::string", /*default=*/"\"\"",
+           "Write every parameter's initial value as <dir>/<mp.name>.npy">,
+    Option<"inputLayout", "input-layout", "std::string", /*default=*/"\"auto\"",
+           "Layout of a 4-D TOSA input: nhwc, nchw, or auto (nchw when every "
+           "use is a tosa.transpose to NHWC, as torch-mlir emits; else nhwc)">,
+  ];
+  let dependentDialects = ["::mp::MPDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // MP_CONVERSION_PASSES_TD
