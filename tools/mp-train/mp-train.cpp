@@ -98,8 +98,14 @@ static cl::opt<int64_t> growthInterval("growth-interval",
 static cl::opt<double> promotionThreshold("promotion-threshold",
     cl::desc("Overflow share that promotes a tensor (PAPER.md 4.2)"),
     cl::init(0.01), cl::cat(cat));
+static cl::opt<std::string> promotionMode("promotion",
+    cl::desc("auto | on | off: promote overflowing tensors (PAPER.md 4); "
+             "auto is on for --policy ours only, as in the paper, whose "
+             "uniform-low baseline is never promoted"),
+    cl::init("auto"), cl::cat(cat));
 static cl::opt<bool> noPromotion("no-promotion",
-    cl::desc("Never promote (ablation)"), cl::cat(cat));
+    cl::desc("Never promote (ablation; same as --promotion=off)"),
+    cl::cat(cat));
 static cl::opt<bool> augment("augment",
     cl::desc("Random crop with padding and horizontal flip"), cl::init(false),
     cl::cat(cat));
@@ -489,6 +495,14 @@ int main(int argc, char **argv) {
     return fail("give either --ratio or --budget, not both");
   if (policy != "ours" && (ratio != -1.0 || budget > 0))
     return fail("--ratio and --budget apply to --policy ours only");
+  if (promotionMode != "auto" && promotionMode != "on" &&
+      promotionMode != "off")
+    return fail("unknown --promotion '" + promotionMode +
+                "'; expected auto, on or off");
+  if (noPromotion && promotionMode == "on")
+    return fail("--no-promotion contradicts --promotion=on");
+  const bool promote = !noPromotion && promotionMode != "off" &&
+                       (promotionMode == "on" || policy == "ours");
   if (schedule != "cosine" && schedule != "constant")
     return fail("unknown --schedule '" + schedule + "'; expected cosine or constant");
   std::string scaling = lossScaling.empty()
@@ -680,7 +694,7 @@ int main(int argc, char **argv) {
                       {"budget", int64_t(budget)},
                       {"order", order.getValue()},
                       {"loss_scaling", scaling},
-                      {"promotion", !noPromotion},
+                      {"promotion", promote},
                       {"promotion_threshold", double(promotionThreshold)},
                       {"lr", double(lr)},
                       {"momentum", double(momentum)},
@@ -799,7 +813,7 @@ int main(int argc, char **argv) {
         ++skipped;
       }
       // Promotion (PAPER.md 4.2): overflow share of every low P and Y.
-      if (countsIdx >= 0 && !noPromotion) {
+      if (countsIdx >= 0 && promote) {
         const int64_t *counts = results[countsIdx].as<int64_t>();
         uint8_t *flags = st.flags.as<uint8_t>();
         for (size_t k = 0; k < guardList.size(); ++k) {
