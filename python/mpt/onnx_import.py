@@ -71,7 +71,7 @@ SUPPORTED_OPS = (
     "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat",
     "Constant", "ConstantOfShape", "Conv", "Div", "Dropout", "Flatten", "Gather",
     "Gemm", "GlobalAveragePool", "Identity", "LogSoftmax", "MatMul", "MaxPool",
-    "Mul", "Pad", "Relu", "Reshape", "Shape", "Slice", "Softmax", "Split", "Squeeze",
+    "Mul", "Pad", "ReduceMean", "Relu", "Reshape", "Shape", "Slice", "Softmax", "Split", "Squeeze",
     "Sub", "Transpose", "Unsqueeze",
 )
 
@@ -222,6 +222,7 @@ class _Importer:
         self.consts = {}      # ONNX name -> numpy array (initializers, folded)
         self.pending = {}     # ONNX name -> _Pending
         self.padded = {}      # ONNX name -> (Value, [top, left, bottom, right])
+        self.slice_splits = {}  # (SSA name, axis, sizes) -> mp.split results
         self.params = {}      # ONNX name -> (Argument, role, transform tag)
         self.tensors = []     # (role, mp.name, array) in creation order
         self.source = {}      # mp.name -> ONNX name
@@ -1149,7 +1150,9 @@ class _Importer:
 
     def _op_Slice(self, node, k):
         a = self._attrs(node, {"starts", "ends", "axes"})
-        self._fold_only(node, "Slice")
+        if not self._all_const(node):
+            self._slice_value(node, k, a)
+            return
         data = self._const(node, 0, "data")
         if self.opset < 10:
             starts, ends = a.get("starts", []), a.get("ends", [])
@@ -1165,6 +1168,58 @@ class _Importer:
         for s, e, ax, st in zip(starts, ends, axes, steps):
             index[ax] = slice(int(s), int(e), int(st))
         self._set_const(node, data[tuple(index)])
+
+    def _slice_value(self, node, k, a):
+        """A Slice of a computed tensor along one axis with step 1 (e.g.
+        PyTorch's `chunk`): mp.split into (before, slice, after), keeping the
+        slice."""
+        x = self._act(node, 0, "data")
+        if self.opset < 10:
+            starts, ends = a.get("starts", []), a.get("ends", [])
+            axes, steps = a.get("axes"), None
+        else:
+            starts = self._ints(node, 1, "starts")
+            ends = self._ints(node, 2, "ends")
+            axes = self._ints(node, 3, "axes")
+            steps = self._ints(node, 4, "steps")
+        axes = list(range(len(starts))) if axes is None else list(axes)
+        steps = [1] * len(starts) if steps is None else list(steps)
+        if len(starts) != 1 or len(ends) != 1 or len(axes) != 1 or steps != [1]:
+            self._fail("a Slice of a computed tensor is supported along one axis with step "
+                       "1 only (got starts %s, ends %s, axes %s, steps %s)" % (
+                           _fmt(starts), _fmt(ends), _fmt(axes), _fmt(steps)))
+        axis = axes[0] + x.rank if axes[0] < 0 else axes[0]
+        if not 0 <= axis < x.rank:
+            self._fail("axis %d is out of range for rank %d" % (axes[0], x.rank))
+        begin, end, _ = slice(starts[0], ends[0]).indices(x.shape[axis])
+        if end <= begin:
+            self._fail("the slice [%d:%d] of axis %d is empty" % (starts[0], ends[0], axis))
+        if (begin, end) == (0, x.shape[axis]):
+            self.values[node.output[0]] = x
+            return
+        sizes = [n for n in (begin, end - begin, x.shape[axis] - end) if n]
+        # Slices that cut a tensor at the same places (chunk's pieces) share
+        # one mp.split.
+        key = (x.name, axis, tuple(sizes))
+        outs = self.slice_splits.get(key)
+        if outs is None:
+            outs = self.b.split(x, sizes, axis=axis, name=self._op_name(node, k))
+            self.slice_splits[key] = outs
+        self.values[node.output[0]] = outs[1 if begin else 0]
+
+    def _op_ReduceMean(self, node, k):
+        a = self._attrs(node, {"axes", "keepdims", "noop_with_empty_axes"})
+        x = self._act(node, 0)
+        axes = a.get("axes")
+        if self.opset >= 18:
+            axes = self._ints(node, 1, "axes")
+        axes = sorted(v + x.rank if v < 0 else v for v in (axes or []))
+        if x.rank != 4 or axes != [2, 3]:
+            self._fail("ReduceMean is supported over the spatial axes [2, 3] of an N x C x "
+                       "H x W tensor only (a global average pool), got axes %s of shape %s"
+                       % (_fmt(axes), _fmt(x.shape)))
+        self._set(node, self.b.global_avg_pool(x, keepdims=bool(a.get("keepdims", 1)),
+                                               name=self._op_name(node, k)))
 
 
 def import_model(model, batch=None, name="forward", dropout="train",

@@ -158,6 +158,16 @@ case("pad-value", small(lambda g, x: head(g, g.conv(g.node(
 case("pad-channels", small(lambda g, x: head(g, g.conv(g.node(
     "Pad", [x, g.const([0, 1, 0, 0, 0, 0, 0, 0])], name="pad"), "c", 4, 3, 3), 3)))
 
+# CHECK: slice-step: rc=1 {{.*}}: node #4 'sl' (Slice): a Slice of a computed tensor is supported along one axis with step 1 only (got starts [0], ends [3], axes [1], steps [2])
+case("slice-step", small(lambda g, x: head(g, g.node("Slice", [
+    x, g.const([0]), g.const([3]), g.const([1]), g.const([2])], name="sl"), 2)))
+# CHECK: slice-empty: rc=1 {{.*}}: node #3 'sl' (Slice): the slice [5:9] of axis 1 is empty
+case("slice-empty", small(lambda g, x: head(g, g.node("Slice", [
+    x, g.const([5]), g.const([9]), g.const([1])], name="sl"), 2)))
+# CHECK: reducemean: rc=1 {{.*}}: node #0 'mean' (ReduceMean): ReduceMean is supported over the spatial axes [2, 3] of an N x C x H x W tensor only (a global average pool), got axes [1] of shape [2, 3, 8, 8]
+case("reducemean", small(lambda g, x: g.node("ReduceMean", [x], name="mean", axes=[1]),
+                         output_shape=(2, 8, 8)))
+
 # -- padding ---------------------------------------------------------------
 
 # CHECK: asym-pads: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed: mp.conv2d pads both sides of each spatial dimension equally

@@ -5,7 +5,8 @@
 # RUN: %PYTHON %s mp-run %t | FileCheck %s
 #
 # A small PyTorch CNN (grouped and depthwise convs, BatchNorm2d, ReLU6,
-# residual add, max and average pooling (one padded: Pad + AveragePool),
+# residual add, chunk + cat, max and average pooling (one padded: Pad +
+# AveragePool),
 # `x.view(x.size(0), -1)`, a BN1d
 # after a Linear, channel shuffle) exported by torch.onnx in training mode
 # with a dynamic batch, imported with --batch and --weights-dir, and JIT-run
@@ -53,6 +54,8 @@ class Net(nn.Module):
         x = self.pw(y) + x
         n, c, h, w = x.shape
         x = x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+        a, b = x.chunk(2, dim=1)
+        x = torch.cat([F.relu(b), a], 1)
         x = self.avg(self.pool(self.smooth(x)))
         x = x.view(x.size(0), -1)
         return self.fc2(F.relu(self.bn3(self.fc1(x))))
@@ -77,7 +80,7 @@ print([line.split(" {")[0].strip() for line in text.splitlines() if "mp.avg_pool
 ops = sorted({line.split(" = mp.")[1].split(" ")[0] for line in text.splitlines()
               if " = mp." in line})
 print("ops: " + " ".join(ops))
-# CHECK: ops: add avg_pool2d batch_norm channel_shuffle conv2d linear log_softmax max_pool2d nll_loss relu relu6 reshape
+# CHECK: ops: add avg_pool2d batch_norm channel_shuffle concat conv2d linear log_softmax max_pool2d nll_loss relu relu6 reshape split
 
 x = torch.randn(6, 3, 8, 8)
 label = torch.tensor([0, 1, 2, 3, 4, 0])

@@ -169,6 +169,20 @@ def shuffle():
     return g.model([3, 3, 8, 8], y, output_shape=[3, 6])
 
 
+def chunk():
+    """PyTorch's `chunk` as two Slices of the channels (one mp.split), a
+    branch, Concat, ReduceMean over H and W (keepdims=0), Gemm."""
+    g = Graph("chunk", seed=5)
+    x = g.node("Relu", [g.conv("image", "conv1", 3, 8, 1)], name="relu1")
+    a = g.node("Slice", [x, g.const([0]), g.const([4]), g.const([1])], name="left")
+    b = g.node("Slice", [x, g.const([4]), g.const([8]), g.const([1])], name="right")
+    b = g.node("Relu", [g.conv(b, "branch", 4, 4, 3, pads=[1, 1, 1, 1])], name="relu2")
+    x = g.node("Concat", [b, a], name="cat", axis=1)
+    x = g.node("ReduceMean", [x], name="mean", axes=[-2, -1], keepdims=0)
+    y = g.node("Gemm", [x, g.init("fc.weight", (3, 8))], ["logits"], name="fc", transB=1)
+    return g.model([2, 3, 6, 6], y, output_shape=[2, 3])
+
+
 def tiny():
     """For the numeric check: conv (bias) - BN - Relu - MaxPool - GAP -
     Flatten - Gemm."""
@@ -183,7 +197,7 @@ def tiny():
 
 
 MODELS = {"lenet": lenet, "convbn": convbn, "mobile": mobile, "shuffle": shuffle,
-          "tiny": tiny}
+          "chunk": chunk, "tiny": tiny}
 
 
 if __name__ == "__main__":
