@@ -848,12 +848,14 @@ LogicalResult TosaImporter::convertBinary(Operation *op, bool isAdd) {
              (*a)->scale * c.data.front());
       return success();
     }
+    // A bias add right after a conv or matmul is a trainable bias even when
+    // it is zero (an initial value); elsewhere adding zero is a no-op.
+    if (isAdd && succeeded(foldBias(op, **a, c)))
+      return success();
     if (isAdd && c.isZero()) {
       acts[op->getResult(0)] = **a;
       return success();
     }
-    if (isAdd && succeeded(foldBias(op, **a, c)))
-      return success();
     // A fixed operand: the constant in the activation's order.
     Value x = materialize(**a);
     std::vector<float> full = broadcastTo(c, outT);
@@ -1265,8 +1267,25 @@ LogicalResult TosaImporter::run() {
   // the parameters only they used.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
     if (op.use_empty() && !isa<func::ReturnOp>(op) &&
-        (isa<arith::ConstantOp>(op) || isa_and_nonnull<MPDialect>(op.getDialect())))
+        (isa<arith::ConstantOp>(op) ||
+         isa_and_nonnull<MPDialect>(op.getDialect())))
       op.erase();
+  // A layer whose output is used both before and after its folded bias add
+  // survives next to its biased copy; names must stay unique.
+  llvm::StringSet<> opNames;
+  for (Operation &op : *body) {
+    auto name = op.getAttrOfType<StringAttr>(MPDialect::getNameAttrName());
+    if (!name || opNames.insert(name.getValue()).second)
+      continue;
+    std::string fresh;
+    for (unsigned i = 1;; ++i) {
+      fresh = (name.getValue() + "_" + Twine(i)).str();
+      if (!usedNames.contains(fresh) && !opNames.contains(fresh))
+        break;
+    }
+    opNames.insert(fresh);
+    op.setAttr(MPDialect::getNameAttrName(), b.getStringAttr(fresh));
+  }
   SmallVector<Param> live;
   for (Param &p : params)
     if (!p.arg.use_empty())

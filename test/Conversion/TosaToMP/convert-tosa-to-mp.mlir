@@ -258,3 +258,51 @@ func.func @input_nhwc_auto(%x: tensor<2x4x4x5xf32>) -> tensor<2x5xf32> {
   %y = tosa.reshape %p, %s : (tensor<2x1x1x5xf32>, !tosa.shape<2>) -> tensor<2x5xf32>
   return %y : tensor<2x5xf32>
 }
+
+// -----
+
+// A layer output used before and after its bias add: the biased copy shares
+// the weight, and the two layers keep distinct names.
+// CHECK-LABEL: func.func @bias_add_with_other_use(
+//  CHECK-SAME:   %[[X:[^:]+]]: tensor<2x8xf32> {mp.name = "input"
+//  CHECK-SAME:   %[[W:[^:]+]]: tensor<3x8xf32> {mp.name = "linear0.weight"
+//  CHECK-SAME:   %[[B:[^:]+]]: tensor<3xf32> {mp.name = "linear0.bias"
+//   CHECK-DAG:   %[[L:.+]] = mp.linear %[[X]], %[[W]] {mp.name = "linear0"}
+//   CHECK-DAG:   %[[LB:.+]] = mp.linear %[[X]], %[[W]], %[[B]] {mp.name = "linear0_1"}
+//       CHECK:   mp.add %[[LB]], %[[L]] {mp.name = "add0"}
+func.func @bias_add_with_other_use(%x: tensor<2x8xf32>) -> tensor<2x3xf32> {
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %w = "tosa.const"() {values = dense<0.5> : tensor<1x8x3xf32>} : () -> tensor<1x8x3xf32>
+  %sa = tosa.const_shape {values = dense<[1, 2, 8]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %a = tosa.reshape %x, %sa : (tensor<2x8xf32>, !tosa.shape<3>) -> tensor<1x2x8xf32>
+  %m = tosa.matmul %a, %w, %zp, %zp : (tensor<1x2x8xf32>, tensor<1x8x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x3xf32>
+  %s2 = tosa.const_shape {values = dense<[2, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %m2 = tosa.reshape %m, %s2 : (tensor<1x2x3xf32>, !tosa.shape<2>) -> tensor<2x3xf32>
+  %b = "tosa.const"() {values = dense<[[0.1, 0.2, 0.3]]> : tensor<1x3xf32>} : () -> tensor<1x3xf32>
+  %y = tosa.add %m2, %b : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32>
+  %z = tosa.add %y, %m2 : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %z : tensor<2x3xf32>
+}
+
+// -----
+
+// A zero bias add right after a matmul is a trainable bias (a zero initial
+// value); adding zero anywhere else is dropped.
+// CHECK-LABEL: func.func @zero_bias_add(
+//  CHECK-SAME:   tensor<3xf32> {mp.name = "linear0.bias", mp.role = #mp.role<weight>}
+//       CHECK:   %[[Y:.+]] = mp.linear
+//   CHECK-NOT:   mp.add
+//       CHECK:   mp.log_softmax %[[Y]]
+func.func @zero_bias_add(%x: tensor<2x8xf32>) -> tensor<2x3xf32> {
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %w = "tosa.const"() {values = dense<0.5> : tensor<1x8x3xf32>} : () -> tensor<1x8x3xf32>
+  %sa = tosa.const_shape {values = dense<[1, 2, 8]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %a = tosa.reshape %x, %sa : (tensor<2x8xf32>, !tosa.shape<3>) -> tensor<1x2x8xf32>
+  %m = tosa.matmul %a, %w, %zp, %zp : (tensor<1x2x8xf32>, tensor<1x8x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x3xf32>
+  %s2 = tosa.const_shape {values = dense<[2, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %m2 = tosa.reshape %m, %s2 : (tensor<1x2x3xf32>, !tosa.shape<2>) -> tensor<2x3xf32>
+  %b = "tosa.const"() {values = dense<0.0> : tensor<1x3xf32>} : () -> tensor<1x3xf32>
+  %y = tosa.add %m2, %b : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32>
+  %z = tosa.add %b, %y : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %z : tensor<2x3xf32>
+}
