@@ -16,6 +16,9 @@
 // RUN: not mp-opt %s --convert-tosa-to-mp=input-layout=nwhc 2>&1 | FileCheck %s --check-prefix=LAYOUT
 // RUN: not mp-opt %s --convert-tosa-to-mp="weights-dir=%s/not-a-dir" 2>&1 | FileCheck %s --check-prefix=WDIR
 // RUN: not mp-opt %examples/small_cnn.mlir --convert-tosa-to-mp 2>&1 | FileCheck %s --check-prefix=NOTOSA
+// A name location with a '/' names a file in a missing subdirectory.
+// RUN: sed 's/tosa.matmul \(.*\)$/tosa.matmul \1 loc("sub\/fc")/' %s > %t.sub.mlir
+// RUN: not mp-opt %t.sub.mlir --convert-tosa-to-mp="weights-dir=%t/w2" 2>&1 | FileCheck %s --check-prefix=WRITE
 
 // NCHW: func.func @net(%[[X:[^:]+]]: tensor<2x3x4x4xf32> {mp.name = "input"
 // NCHW-NOT: tosa.
@@ -28,6 +31,7 @@
 // LAYOUT: error: unknown input-layout 'nwhc'; expected auto, nhwc or nchw
 // WDIR: error: cannot create weights-dir '{{.*}}not-a-dir': {{.+}}
 // NOTOSA: error: convert-tosa-to-mp: no function holds TOSA ops
+// WRITE: error: cannot write '{{.*}}w2/sub/fc.{{(bias|weight)}}.npy': {{.+}}
 func.func @net(%x: tensor<2x3x4x4xf32>) -> tensor<2x5xf32> {
   %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
   %t = tosa.transpose %x {perms = array<i32: 0, 2, 3, 1>} : (tensor<2x3x4x4xf32>) -> tensor<2x4x4x3xf32>

@@ -314,3 +314,22 @@ func.func @other_dialect(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %y = arith.addf %r, %r : tensor<2x5xf32>
   return %y : tensor<2x5xf32>
 }
+
+// -----
+
+// expected-error @+1 {{cannot import @dynamic_logits: the result must have a static shape}}
+func.func @dynamic_logits(%x: tensor<2x5xf32>) -> tensor<?x5xf32> {
+  %r = tosa.clamp %x {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32} : (tensor<2x5xf32>) -> tensor<?x5xf32>
+  return %r : tensor<?x5xf32>
+}
+
+// -----
+
+func.func @broadcast_right_activation(%x: tensor<2x4x4x3xf32>) -> tensor<2x48xf32> {
+  %m = tosa.reduce_max %x {axis = 1 : i32} : (tensor<2x4x4x3xf32>) -> tensor<2x1x4x3xf32>
+  // expected-error @+1 {{cannot import 'tosa.add': an activation operand is broadcast ([2, 1, 4, 3] to [2, 4, 4, 3])}}
+  %a = tosa.add %x, %m : (tensor<2x4x4x3xf32>, tensor<2x1x4x3xf32>) -> tensor<2x4x4x3xf32>
+  %s = tosa.const_shape {values = dense<[2, 48]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %y = tosa.reshape %x, %s : (tensor<2x4x4x3xf32>, !tosa.shape<2>) -> tensor<2x48xf32>
+  return %y : tensor<2x48xf32>
+}
