@@ -16,7 +16,8 @@ with `mp-run` three ways in one run:
   torch       the same network, loss and SGD step in PyTorch on the CPU with
               torch.set_num_threads(1), if `import torch` works
 
-and prints images/s and the ratios. Times are per step after --warmup untimed
+and prints images/s and the ratios. Ratios use the fastest of the timed steps
+(the least disturbed by other load on a shared machine). Times are per step after --warmup untimed
 steps (the first call finishes JIT compilation); mp-run reuses its inputs, so
 every timed step does the same work. Standard library only (plus torch when
 present).
@@ -226,7 +227,7 @@ def main():
             for label, module, vectorize, iterations in variants:
                 compile_s, mean_ms, min_ms = time_mp_run(
                     tools, module, function, vectorize, args.warmup, iterations)
-                rows[label] = mean_ms
+                rows[label] = min_ms
                 print("%-10s %5d %-11s %9.1f %9.2f %9.2f %10.1f" % (
                     model, batch, label, compile_s, mean_ms, min_ms,
                     1e3 * batch / mean_ms))
@@ -234,7 +235,7 @@ def main():
             if torch is not None:
                 mean_ms, min_ms = time_torch(torch, model, shape, args.warmup,
                                              args.iterations)
-                rows["torch"] = mean_ms
+                rows["torch"] = min_ms
                 print("%-10s %5d %-11s %9s %9.2f %9.2f %10.1f" % (
                     model, batch, "torch", "-", mean_ms, min_ms,
                     1e3 * batch / mean_ms))
