@@ -54,6 +54,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <numeric>
 
 #define DEBUG_TYPE "convert-tosa-to-mp"
@@ -416,6 +417,10 @@ private:
   /// mp ops created for a conv or matmul, with the name of their layer, so
   /// that a following bias add can become their bias.
   llvm::DenseMap<Operation *, std::string> layerOf;
+  /// Weight parameters by TOSA constant and layout ("conv", "dwconv", or
+  /// "linear" plus its row permutation): layers that share a constant share
+  /// the parameter.
+  std::map<std::pair<const void *, std::string>, Value> weightParams;
 };
 } // namespace
 
@@ -674,7 +679,10 @@ LogicalResult TosaImporter::convertConv(Operation *op, bool depthwise) {
     groups = ws[2];
     outChannels = ws[2] * ws[3];
   }
-  Value mpW = param(name + ".weight", mpWeightShape, std::move(mpWeight));
+  Value &mpW = weightParams[{weight.getAsOpaquePointer(),
+                              depthwise ? "dwconv" : "conv"}];
+  if (!mpW)
+    mpW = param(name + ".weight", mpWeightShape, std::move(mpWeight));
   Value mpB;
   if (!(*bc)->isZero()) {
     // A zero bias is how exporters spell "no bias" (e.g. a conv before
@@ -738,12 +746,15 @@ LogicalResult TosaImporter::convertMatMul(tosa::MatMulOp op) {
   auto xType = f32Tensor(b.getContext(), {rows, k});
   if (shapeOf(x) != Shape{rows, k})
     x = ReshapeOp::create(b, op.getLoc(), xType, x);
-  std::vector<float> mpW(cols * k);
-  for (int64_t n = 0; n < cols; ++n)
-    for (int64_t f = 0; f < k; ++f)
-      mpW[n * k + f] = (*w)->data[sigma[f] * cols + n];
   std::string name = opName(op, "linear");
-  Value weight = param(name + ".weight", {cols, k}, std::move(mpW));
+  Value &weight = weightParams[{op.getB().getAsOpaquePointer(), "linear" + str(sigma)}];
+  if (!weight) {
+    std::vector<float> mpW(cols * k);
+    for (int64_t n = 0; n < cols; ++n)
+      for (int64_t f = 0; f < k; ++f)
+        mpW[n * k + f] = (*w)->data[sigma[f] * cols + n];
+    weight = param(name + ".weight", {cols, k}, std::move(mpW));
+  }
   auto linear = named(
       LinearOp::create(b, op.getLoc(), f32Tensor(b.getContext(), {rows, cols}),
                        x, weight, Value()),

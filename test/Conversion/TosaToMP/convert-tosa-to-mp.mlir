@@ -306,3 +306,40 @@ func.func @zero_bias_add(%x: tensor<2x8xf32>) -> tensor<2x3xf32> {
   %z = tosa.add %b, %y : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %z : tensor<2x3xf32>
 }
+
+// -----
+
+// torch-mlir stores weights as dense_resource blobs; their values are read.
+// CHECK-LABEL: func.func @resource_constant(
+//       CHECK:   arith.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00], [6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01]]> : tensor<2x5xf32>
+func.func @resource_constant(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %k = "tosa.const"() {values = dense_resource<torch_tensor_2_5_torch.float32> : tensor<2x5xf32>} : () -> tensor<2x5xf32>
+  %y = tosa.add %x, %k : (tensor<2x5xf32>, tensor<2x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      torch_tensor_2_5_torch.float32: "0x040000000000803F0000004000004040000080400000A0400000C0400000E040000000410000104100002041"
+    }
+  }
+#-}
+
+// -----
+
+// Two convs of one constant share one parameter (its gradient is the sum).
+// CHECK-LABEL: func.func @shared_weight(
+//  CHECK-SAME:   %[[W:[^:]+]]: tensor<3x3x3x3xf32> {mp.name = "conv0.weight", mp.role = #mp.role<weight>})
+//       CHECK:   %[[A:.+]] = mp.conv2d %{{[^,]+}}, %[[W]] {{.+}} {mp.name = "conv0"}
+//       CHECK:   mp.conv2d %[[A]], %[[W]] {{.+}} {mp.name = "conv1"}
+func.func @shared_weight(%x: tensor<2x4x4x3xf32>) -> tensor<2x3xf32> {
+  %w = "tosa.const"() {values = dense<0.5> : tensor<3x3x3x3xf32>} : () -> tensor<3x3x3x3xf32>
+  %b = "tosa.const"() {values = dense<0.0> : tensor<3xf32>} : () -> tensor<3xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<2x4x4x3xf32>, tensor<3x3x3x3xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x3xf32>
+  %d = tosa.conv2d %c, %w, %b, %zp, %zp {acc_type = f32, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>} : (tensor<2x4x4x3xf32>, tensor<3x3x3x3xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4x3xf32>
+  %p = tosa.max_pool2d %d {kernel = array<i64: 4, 4>, stride = array<i64: 4, 4>, pad = array<i64: 0, 0, 0, 0>} : (tensor<2x4x4x3xf32>) -> tensor<2x1x1x3xf32>
+  %s = tosa.const_shape {values = dense<[2, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %y = tosa.reshape %p, %s : (tensor<2x1x1x3xf32>, !tosa.shape<2>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
