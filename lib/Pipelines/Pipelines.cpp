@@ -81,6 +81,7 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
 
 void mp::registerMPPipelines() {
   registerPrecisionPipeline();
+  registerMPGPUPipeline();
   PassPipelineRegistration<MPCPUPipelineOptions>(
       "mp-cpu-pipeline",
       "Lower an mp training step (tensors) to the LLVM dialect for the JIT",

@@ -45,6 +45,9 @@ void mp::registerMPDialects(mlir::DialectRegistry &registry) {
   mlir::linalg::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::scf::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  // mp-gpu-pipeline: gpu and nvvm, the NVVM target and the translations
+  // gpu-module-to-binary serializes kernels with.
+  mp::registerMPGPUDialects(registry);
 }
 
 void mp::registerAllMPPasses() {

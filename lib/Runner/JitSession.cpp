@@ -26,6 +26,8 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #ifdef __GLIBC__
@@ -35,6 +37,10 @@
 using namespace mlir;
 using namespace mp;
 using llvm::createStringError;
+
+#ifndef MP_CUDA_RUNTIME_PATH
+#define MP_CUDA_RUNTIME_PATH "libmp_cuda_runtime.so"
+#endif
 
 #ifndef MP_MLIR_LIB_DIR
 #define MP_MLIR_LIB_DIR "/usr/lib/llvm-22/lib"
@@ -95,12 +101,54 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
   (void)initialized;
 
   std::unique_ptr<JitSession> session(new JitSession());
+  bool cuda = options.device == "cuda";
+  if (!cuda && options.device != "cpu")
+    return makeError("unknown device '" + options.device +
+                     "' (expected cpu or cuda)");
+  std::string cudaRuntime = options.cudaRuntime;
+  std::string chip = options.chip;
+  if (cuda) {
+    // Load the runtime wrapper and find a device before compiling anything.
+    if (cudaRuntime.empty()) {
+      if (auto env = llvm::sys::Process::GetEnv("MP_CUDA_RUNTIME"))
+        cudaRuntime = *env;
+      else
+        cudaRuntime = MP_CUDA_RUNTIME_PATH;
+    }
+    std::string loadError;
+    auto lib = llvm::sys::DynamicLibrary::getPermanentLibrary(
+        cudaRuntime.c_str(), &loadError);
+    if (!lib.isValid())
+      return makeError("cannot load the CUDA runtime wrapper '" + cudaRuntime +
+                       "': " + loadError +
+                       " (is the NVIDIA driver, libcuda.so.1, installed?)");
+    auto init = reinterpret_cast<int (*)(char *, size_t)>(
+        lib.getAddressOfSymbol("mpCudaInit"));
+    auto deviceChip =
+        reinterpret_cast<const char *(*)()>(lib.getAddressOfSymbol(
+            "mpCudaDeviceChip"));
+    session->cudaLastError = reinterpret_cast<const char *(*)()>(
+        lib.getAddressOfSymbol("mpCudaGetLastError"));
+    session->cudaClearError = reinterpret_cast<void (*)()>(
+        lib.getAddressOfSymbol("mpCudaClearError"));
+    if (!init || !deviceChip || !session->cudaLastError ||
+        !session->cudaClearError)
+      return makeError("'" + cudaRuntime +
+                       "' is not the mp CUDA runtime wrapper (no mpCudaInit)");
+    char message[512];
+    if (init(message, sizeof(message)) != 0)
+      return makeError(llvm::Twine("no CUDA device: ") + message);
+    if (chip.empty())
+      chip = deviceChip();
+  }
   OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
   MLIRContext *ctx = module.getContext();
   {
     DialectRegistry registry;
     registerBuiltinDialectTranslation(registry);
     registerLLVMDialectTranslation(registry);
+    if (cuda)
+      registerMPGPUDialects(registry);
     ctx->appendDialectRegistry(registry);
   }
 
@@ -140,11 +188,22 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       return success();
     });
     PassManager pm(ctx);
-    MPCPUPipelineOptions pipelineOptions;
-    pipelineOptions.vectorize = options.vectorize;
-    buildMPCPUPipeline(pm, pipelineOptions);
+    if (cuda) {
+      MPGPUPipelineOptions gpuOptions;
+      gpuOptions.chip = chip;
+      std::string problem = validateMPGPUPipelineOptions(gpuOptions);
+      if (!problem.empty())
+        return makeError("mp-gpu-pipeline: " + problem);
+      buildMPGPUPipeline(pm, gpuOptions);
+    } else {
+      MPCPUPipelineOptions pipelineOptions;
+      pipelineOptions.vectorize = options.vectorize;
+      buildMPCPUPipeline(pm, pipelineOptions);
+    }
     if (failed(pm.run(*clone)))
-      return makeError("lowering with mp-cpu-pipeline failed:\n" + diagText);
+      return makeError(llvm::Twine("lowering with ") +
+                       (cuda ? "mp-gpu-pipeline" : "mp-cpu-pipeline") +
+                       " failed:\n" + diagText);
   }
   if (options.dumpLowered)
     clone->print(llvm::errs());
@@ -159,7 +218,9 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
   auto transformer =
       makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm->get());
   std::string runnerUtils = MP_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
-  SmallVector<StringRef, 1> libs = {runnerUtils};
+  SmallVector<StringRef, 2> libs = {runnerUtils};
+  if (cuda)
+    libs.push_back(cudaRuntime);
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
@@ -243,7 +304,15 @@ llvm::Error JitSession::invokeInto(llvm::StringRef name,
     descPtrs[i] = descs[i].data();
     packed[i] = &descPtrs[i];
   }
-  return engine->invokePacked(("_mlir_ciface_" + name).str(), packed);
+  if (cudaClearError)
+    cudaClearError();
+  if (llvm::Error err =
+          engine->invokePacked(("_mlir_ciface_" + name).str(), packed))
+    return err;
+  if (cudaLastError && *cudaLastError())
+    return makeError("CUDA error while running @" + name + ": " +
+                     cudaLastError());
+  return llvm::Error::success();
 }
 
 llvm::Error JitSession::invoke(llvm::StringRef name,

@@ -70,6 +70,13 @@ static cl::opt<bool>
               cl::desc("Compile with mp-cpu-pipeline's vectorize option "
                        "(--vectorize=false: scalar loop nests, the reference)"),
               cl::init(true));
+static cl::opt<std::string>
+    device("device",
+           cl::desc("Where to run: cpu | cuda (mp-gpu-pipeline, docs/GPU.md)"),
+           cl::init("cpu"));
+static cl::opt<std::string>
+    chip("chip", cl::desc("--device cuda: target chip (default: the device's)"),
+         cl::init(""));
 
 /// Seeded random data for argument `spec`: values chosen by role so that a
 /// step runs meaningfully (labels in range, unit BN variance, small lr).
@@ -163,6 +170,8 @@ int main(int argc, char **argv) {
   JitOptions options;
   options.dumpLowered = dumpLowered;
   options.vectorize = vectorize;
+  options.device = device;
+  options.chip = chip;
   auto compileStart = std::chrono::steady_clock::now();
   auto sessionOr = JitSession::create(*module, options);
   if (!sessionOr)

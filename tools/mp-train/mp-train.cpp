@@ -136,6 +136,12 @@ static cl::opt<int64_t> logSteps("log-steps",
     cl::cat(cat));
 static cl::opt<bool> skipFp32Eval("no-fp32-eval",
     cl::desc("Skip the fp32 test evaluation"), cl::cat(cat));
+static cl::opt<std::string> device("device",
+    cl::desc("Where the step runs: cpu | cuda (mp-gpu-pipeline, docs/GPU.md)"),
+    cl::init("cpu"), cl::cat(cat));
+static cl::opt<std::string> chip("chip",
+    cl::desc("--device cuda: target chip (default: the device's own)"),
+    cl::init(""), cl::cat(cat));
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "mp-train: error: " << msg << "\n";
@@ -628,7 +634,10 @@ int main(int argc, char **argv) {
       guardList.push_back(g);
     }
 
-  auto jitOr = JitSession::create(*mixed);
+  JitOptions jitOptions;
+  jitOptions.device = device;
+  jitOptions.chip = chip;
+  auto jitOr = JitSession::create(*mixed, jitOptions);
   if (!jitOr)
     return fail(llvm::toString(jitOr.takeError()));
   std::unique_ptr<JitSession> jit = std::move(*jitOr);
@@ -640,7 +649,7 @@ int main(int argc, char **argv) {
     // Only the evaluation function is needed.
     if (auto s = plain->lookupSymbol<func::FuncOp>(stepName))
       s.erase();
-    auto j = JitSession::create(*plain);
+    auto j = JitSession::create(*plain, jitOptions);
     if (!j)
       return fail(llvm::toString(j.takeError()));
     jit32 = std::move(*j);

@@ -48,6 +48,78 @@ void registerMPPipelines();
 } // namespace mp
 
 //===----------------------------------------------------------------------===//
+// mp-gpu-pipeline
+//===----------------------------------------------------------------------===//
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace mp {
+
+/// Options of mp-gpu-pipeline (docs/GPU.md).
+struct MPGPUPipelineOptions
+    : public mlir::PassPipelineOptions<MPGPUPipelineOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA target, sm_<N> (e.g. sm_80, sm_90)"),
+      llvm::cl::init("sm_90")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX ISA version, '+ptx<NN>' (default: +ptx80 up to "
+                     "sm_90, what the chip needs above)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary: isa (PTX, JIT-compiled by the driver), "
+                     "bin (cubin through ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  Option<unsigned> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block of every kernel (a multiple of 32)"),
+      llvm::cl::init(256)};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit (libdevice, ptxas)"),
+      llvm::cl::init("/usr/local/cuda")};
+  Option<bool> outParams{
+      *this, "out-params",
+      llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
+                     "(the calling convention of mp-run)"),
+      llvm::cl::init(true)};
+  Option<bool> nativeCasts{
+      *this, "native-casts",
+      llvm::cl::desc("On sm_89 and later, round casts to saturating OCP "
+                     "E4M3/E5M2 with cvt.rn.satfinite instead of the integer "
+                     "emulation (other formats are always emulated)"),
+      llvm::cl::init(true)};
+  Option<bool> serialize{
+      *this, "serialize",
+      llvm::cl::desc("Run gpu-module-to-binary (false keeps the NVVM "
+                     "gpu.module, for tests and debugging)"),
+      llvm::cl::init(true)};
+};
+
+/// Returns "" when `options` are usable, otherwise what is wrong with them.
+std::string validateMPGPUPipelineOptions(const MPGPUPipelineOptions &options);
+
+/// Builds mp-gpu-pipeline: mp (tensors) -> linalg -> buffers in managed
+/// memory -> parallel loops -> GPU kernels -> NVVM -> PTX/cubin, with host
+/// code in the LLVM dialect calling the mgpu* runtime (lib/Runtime/CUDA).
+/// Bad options add a pass that fails with the diagnostic.
+void buildMPGPUPipeline(mlir::OpPassManager &pm,
+                        const MPGPUPipelineOptions &options);
+
+/// Registers mp-gpu-pipeline (called by registerMPPipelines()).
+void registerMPGPUPipeline();
+
+/// Adds the dialects, target interfaces and LLVM IR translations the
+/// pipeline and the JIT of its output need (gpu, nvvm, NVVM target).
+void registerMPGPUDialects(mlir::DialectRegistry &registry);
+
+} // namespace mp
+
+//===----------------------------------------------------------------------===//
 // mp-precision-pipeline
 //===----------------------------------------------------------------------===//
 

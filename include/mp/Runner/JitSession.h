@@ -49,6 +49,14 @@ struct JitOptions {
   /// mp-cpu-pipeline's `vectorize` option: false lowers to scalar loop nests
   /// (the reference the vectorized code is tested against).
   bool vectorize = true;
+  /// Where the compiled functions run: "cpu" (mp-cpu-pipeline) or "cuda"
+  /// (mp-gpu-pipeline and libmp_cuda_runtime.so; docs/GPU.md).
+  std::string device = "cpu";
+  /// device=cuda: the target chip; "" asks the device for its own.
+  std::string chip;
+  /// device=cuda: the runtime wrapper; "" means $MP_CUDA_RUNTIME or the one
+  /// built with the runner.
+  std::string cudaRuntime;
 };
 
 class JitSession {
@@ -81,6 +89,9 @@ public:
 private:
   JitSession() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
+  /// device=cuda: mpCudaGetLastError / mpCudaClearError of the runtime.
+  const char *(*cudaLastError)() = nullptr;
+  void (*cudaClearError)() = nullptr;
   std::vector<FunctionSpec> functions;
   llvm::StringMap<unsigned> index;
 };
