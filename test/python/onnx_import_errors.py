@@ -7,8 +7,12 @@
 # Every error path of the ONNX importer: `python3 -m mpt import-onnx` exits
 # with 1 (2 for usage errors), prints one "error:" line naming the node and
 # its op type (or the file), no Python traceback, and writes nothing to
-# stdout. A few cases also go through the Python API.
+# stdout. The command line runs in this process (mpt.cli.main; an uncaught
+# exception fails the test), a few cases also as a separate process, and a
+# few through the Python API.
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -20,6 +24,7 @@ from onnx import TensorProto, helper, save
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
 from onnx_models import Graph, convbn, tiny  # noqa: E402
 
+from mpt.cli import main  # noqa: E402
 from mpt.onnx_import import OnnxImportError, import_model  # noqa: E402
 
 out = sys.argv[1]
@@ -28,14 +33,24 @@ os.makedirs(out)
 
 
 def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(["import-onnx"] + list(args))
+        except SystemExit as e:  # argparse
+            rc = e.code
+    assert out.getvalue() == "", out.getvalue()
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 or rc == 2, err.getvalue()
+    return rc, lines[-1] if lines else ""
+
+
+def run_process(*args):
     p = subprocess.run([sys.executable, "-m", "mpt", "import-onnx"] + list(args),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
-    assert "Traceback" not in p.stderr, p.stderr
-    assert p.stdout == "", p.stdout
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 or p.returncode == 2, p.stderr
-    return p.returncode, lines[-1] if lines else ""
+    assert "Traceback" not in p.stderr and p.stdout == "", (p.stdout, p.stderr)
+    return p.returncode, p.stderr.strip().splitlines()[-1]
 
 
 def case(label, model, *args):
@@ -243,6 +258,15 @@ for args in (["--name", "9lives"], ["--batch", "0"], ["--dropout", "maybe"], [],
 # CHECK: cli: rc=2 {{.*}}error: the following arguments are required: MODEL.onnx
 # CHECK: cli: rc=1 python3 -m mpt: error: cannot write {{.*}}x.mlir: No such file or directory
 # CHECK: cli: rc=1 python3 -m mpt: error: cannot write {{.*}}tiny.onnx: File exists
+
+# The same as separate processes: the exit status and message.
+for args in ([os.path.join(out, "leaky.onnx")], [os.path.join(out, "garbage.onnx")],
+             [os.path.join(out, "tiny.onnx"), "--batch", "x"]):
+    rc, err = run_process(*args)
+    print("process: rc=%d %s" % (rc, err.replace(out + os.sep, "")))
+# CHECK: process: rc=1 python3 -m mpt: error: leaky.onnx: node #0 'act' (LeakyRelu): unsupported op type LeakyRelu
+# CHECK: process: rc=1 python3 -m mpt: error: garbage.onnx is not an ONNX model
+# CHECK: process: rc=2 {{.*}}error: argument --batch: expected a positive integer, got 'x'
 
 # -- the Python API raises OnnxImportError ------------------------------------
 
