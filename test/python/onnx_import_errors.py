@@ -183,6 +183,127 @@ case("slice-empty", small(lambda g, x: head(g, g.node("Slice", [
 case("reducemean", small(lambda g, x: g.node("ReduceMean", [x], name="mean", axes=[1]),
                          output_shape=(2, 8, 8)))
 
+# More node-level checks (one per diagnostic of the importer).
+def gap_fc(g, x, c=3):
+    return head(g, x, c)
+
+
+MORE = [
+    ("const-act", lambda g, x: gap_fc(g, g.node("Relu", [g.init("k", (2, 3, 8, 8))],
+                                                name="r"))),
+    ("clip-computed-min", lambda g, x: gap_fc(g, g.node("Clip", [x, g.node(
+        "Relu", [x])], name="clip"))),
+    ("param-roles", lambda g, x: gap_fc(g, g.node("BatchNormalization", [
+        x, g.init("s", (3,)), g.init("b", (3,)), "s", g.init("v", (3,))], name="bn"))),
+    ("int-weight", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 1, 1), dtype=np.int64)], name="conv"))),
+    ("empty-bias", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 1, 1)), g.init("b", (0,))], name="conv"))),
+    ("old-broadcast", lambda g, x: gap_fc(g, g.node("Add", [x, x], name="add",
+                                                    broadcast=1))),
+    ("conv-pads-len", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 3, 3))], name="conv", pads=[1, 1]))),
+    ("conv-auto-pad", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 3, 3))], name="conv", auto_pad="FOO"))),
+    ("conv-neg-pads", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 3, 3))], name="conv", pads=[-1, -1, -1, -1]))),
+    ("conv-fit", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 9, 9))], name="conv"))),
+    ("conv-kernel-shape", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 3, 3))], name="conv", kernel_shape=[5, 5]))),
+    ("conv-strides", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 1, 1))], name="conv", strides=[1, 1, 1]))),
+    ("conv-weight-rank", lambda g, x: gap_fc(g, g.node("Conv", [
+        x, g.init("w", (3, 3, 1))], name="conv"))),
+    ("pad-auto-pad", lambda g, x: gap_fc(g, g.node("Conv", [g.node(
+        "Pad", [x, g.const([0, 0, 1, 1, 0, 0, 1, 1])], name="pad"),
+        g.init("w", (3, 3, 3, 3))], name="conv", auto_pad="VALID"))),
+    ("pad-len", lambda g, x: gap_fc(g, g.node("Conv", [g.node(
+        "Pad", [x, g.const([1, 1, 1, 1])], name="pad"), g.init("w", (3, 3, 3, 3))],
+        name="conv"))),
+    ("bn-rank", lambda g, x: g.node("Flatten", [g.bn(g.node(
+        "Reshape", [x, g.const([2, 3, 64])]), "bn", 3)])),
+    ("pool-rank", lambda g, x: g.node("MaxPool", [g.node("Flatten", [x])], name="pool",
+                                      kernel_shape=[2])),
+    ("gap-rank", lambda g, x: g.node("GlobalAveragePool", [g.node(
+        "Reshape", [x, g.const([2, 3, 64])])], name="gap")),
+    ("gemm-rank", lambda g, x: g.node("Gemm", [x, g.init("w", (4, 8))], name="fc",
+                                      transB=1)),
+    ("gemm-b-rank", lambda g, x: g.node("Gemm", [g.node("Flatten", [x]),
+                                                 g.init("w", (4, 192, 1))], name="fc",
+                                        transB=1)),
+    ("gemm-beta", lambda g, x: g.node("Gemm", [g.node("Flatten", [x]), g.init(
+        "w", (4, 192)), g.init("c", (4,))], name="fc", transB=1, beta=0.5)),
+    ("matmul-rank", lambda g, x: g.node("MatMul", [x, g.init("w", (8, 4))], name="mm")),
+    ("matmul-computed", lambda g, x: g.node("MatMul", [g.node("Flatten", [x]), g.node(
+        "Flatten", [x], axis=0)], name="mm")),
+    ("matmul-b-rank", lambda g, x: g.node("MatMul", [g.node("Flatten", [x]),
+                                                     g.init("w", (192,))], name="mm")),
+    ("shuffle-reshape", lambda g, x: gap_fc(g, g.node("Reshape", [g.node("Transpose", [
+        g.node("Reshape", [x, g.const([2, 3, 1, 8, 8])])], perm=[0, 2, 1, 3, 4]),
+        g.const([2, 3, 4, 16])], name="merge"))),
+    ("reshape-copy", lambda g, x: gap_fc(g, g.node("Reshape", [
+        x, g.const([0, 0, 0, 0, 0])], name="r"))),
+    ("reshape-two-minus", lambda g, x: gap_fc(g, g.node("Reshape", [
+        x, g.const([2, -1, -1, 8])], name="r"))),
+    ("reshape-bad", lambda g, x: gap_fc(g, g.node("Reshape", [
+        x, g.const([5, -1])], name="r"))),
+    ("flatten-axis", lambda g, x: g.node("Flatten", [x], name="f", axis=7)),
+    ("squeeze-axis", lambda g, x: g.node("Squeeze", [x, g.const([9])], name="sq")),
+    ("squeeze-size", lambda g, x: g.node("Squeeze", [x, g.const([2])], name="sq")),
+    ("split-count", lambda g, x: gap_fc(g, g.node("Concat", g.node(
+        "Split", [x, g.const([1, 2])], 3, name="split", axis=1), axis=1))),
+    ("constant-string", lambda g, x: gap_fc(g, g.node("Reshape", [x, g.node(
+        "Constant", [], name="c", value_string="1x2")]))),
+    ("cast-activation", lambda g, x: gap_fc(g, g.node("Cast", [x], name="cast",
+                                                      to=TensorProto.INT32))),
+    ("gather-activation", lambda g, x: gap_fc(g, g.node("Gather", [x, g.const([0])],
+                                                        name="gather"))),
+    ("softmax-axis", lambda g, x: g.node("Softmax", [g.node("Gemm", [
+        g.node("Flatten", [g.node("GlobalAveragePool", [x])]), g.init("w", (4, 3))],
+        transB=1)], name="sm", axis=0)),
+]
+# CHECK: const-act: rc=1 {{.*}}: node #0 'r' (Relu): input 'k' is a constant, but mp needs a computed tensor here
+# CHECK: clip-computed-min: rc=1 {{.*}}: node #1 'clip' (Clip): min 'Relu_1_out0' must be a constant (an initializer or computed from constants); mp cannot use a computed tensor here
+# CHECK: param-roles: rc=1 {{.*}}: node #0 'bn' (BatchNormalization): initializer 's' is used both as a weight and as a bn_stat; mp needs one argument per parameter
+# CHECK: int-weight: rc=1 {{.*}}: node #0 'conv' (Conv): weight 'w' has element type int64; parameters must be floating point
+# CHECK: empty-bias: rc=1 {{.*}}: node #0 'conv' (Conv): bias 'b' is empty
+# CHECK: old-broadcast: rc=1 {{.*}}: node #0 'add' (Add): attribute 'broadcast' is not supported (supported: none)
+# CHECK: conv-pads-len: rc=1 {{.*}}: node #0 'conv' (Conv): pads must have 4 values (top, left, bottom, right), got [1, 1]
+# CHECK: conv-auto-pad: rc=1 {{.*}}: node #0 'conv' (Conv): auto_pad 'FOO' is not supported
+# CHECK: conv-neg-pads: rc=1 {{.*}}: node #0 'conv' (Conv): negative pads [-1, -1, -1, -1] are not supported
+# CHECK: conv-fit: rc=1 {{.*}}: node #0 'conv' (Conv): kernel [9, 9] does not fit the padded input
+# CHECK: conv-kernel-shape: rc=1 {{.*}}: node #0 'conv' (Conv): kernel_shape [5, 5] differs from the weight's [3, 3]
+# CHECK: conv-strides: rc=1 {{.*}}: node #0 'conv' (Conv): strides must have 2 values (2-D only), got [1, 1, 1]
+# CHECK: conv-weight-rank: rc=1 {{.*}}: node #0 'conv' (Conv): only 2-D convolutions are supported, the weight has shape [3, 3, 1]
+# CHECK: pad-auto-pad: rc=1 {{.*}}: node #2 'conv' (Conv): a Pad folded into a node with auto_pad=VALID is not supported
+# CHECK: pad-len: rc=1 {{.*}}: node #1 'pad' (Pad): expected 8 pads for a rank-4 input, got [1, 1, 1, 1]
+# CHECK: bn-rank: rc=1 {{.*}}: node #2 'bn' (BatchNormalization): input must be N x C or N x C x H x W, got shape [2, 3, 64]
+# CHECK: pool-rank: rc=1 {{.*}}: node #1 'pool' (MaxPool): only 2-D pooling on N x C x H x W tensors is supported, the input has shape [2, 192]
+# CHECK: gap-rank: rc=1 {{.*}}: node #2 'gap' (GlobalAveragePool): only N x C x H x W inputs are supported, got shape [2, 3, 64]
+# CHECK: gemm-rank: rc=1 {{.*}}: node #0 'fc' (Gemm): input A must be N x features, got shape [2, 3, 8, 8]
+# CHECK: gemm-b-rank: rc=1 {{.*}}: node #1 'fc' (Gemm): weight B must be 2-D, got shape [4, 192, 1]
+# CHECK: gemm-beta: rc=1 {{.*}}: node #1 'fc' (Gemm): beta=0.5 is not supported (only 1)
+# CHECK: matmul-rank: rc=1 {{.*}}: node #0 'mm' (MatMul): only N x K by K x M products are supported, A has shape [2, 3, 8, 8]
+# CHECK: matmul-computed: rc=1 {{.*}}: node #2 'mm' (MatMul): B must be a constant weight (an initializer)
+# CHECK: matmul-b-rank: rc=1 {{.*}}: node #1 'mm' (MatMul): B must be 2-D, got shape [192]
+# CHECK: shuffle-reshape: rc=1 {{.*}}: node #4 'merge' (Reshape): this Reshape of the 5-D channel-shuffle intermediate 'Transpose_3_out0' is not the pattern Reshape(N, g, C/g, H, W) -> Transpose(0, 2, 1, 3, 4) -> Reshape(N, C, H, W)
+# CHECK: reshape-copy: rc=1 {{.*}}: node #1 'r' (Reshape): shape [2, 3, 8, 8, 0] copies dimension 4 of a rank-4 input
+# CHECK: reshape-two-minus: rc=1 {{.*}}: node #1 'r' (Reshape): shape [2, -1, -1, 8] has more than one -1
+# CHECK: reshape-bad: rc=1 {{.*}}: node #1 'r' (Reshape): cannot reshape [2, 3, 8, 8] to [5, -1]
+# CHECK: flatten-axis: rc=1 {{.*}}: node #0 'f' (Flatten): axis 7 is out of range for rank 4
+# CHECK: squeeze-axis: rc=1 {{.*}}: node #1 'sq' (Squeeze): squeeze axis 9 is out of range for rank 4
+# CHECK: squeeze-size: rc=1 {{.*}}: node #1 'sq' (Squeeze): cannot squeeze dimensions [2] of shape [2, 3, 8, 8]
+# CHECK: split-count: rc=1 {{.*}}: node #1 'split' (Split): 2 split sizes for 3 outputs
+# CHECK: constant-string: rc=1 {{.*}}: node #0 'c' (Constant): only dense numeric constants are supported
+# CHECK: cast-activation: rc=1 {{.*}}: node #0 'cast' (Cast): casting a computed f32 tensor to INT32 is not supported
+# CHECK: gather-activation: rc=1 {{.*}}: node #1 'gather' (Gather): Gather is supported on constant (shape) values only
+# CHECK: softmax-axis: rc=1 {{.*}}: node #3 'sm' (Softmax): softmax over axis 0 of the N x classes logits; mp's loss normalizes over the classes (axis 1)
+for label, body in MORE:
+    opset = 6 if label == "old-broadcast" else 13
+    case(label, small(body, opset=opset, check=False,
+                      output_shape=(2, 4) if label != "softmax-axis" else (2, 4)))
+
 # -- padding ---------------------------------------------------------------
 
 # CHECK: asym-pads: rc=1 {{.*}}: node #0 'conv' (Conv): asymmetric padding [0, 0, 1, 1] (top, left, bottom, right) cannot be expressed: mp.conv2d pads both sides of each spatial dimension equally
@@ -239,6 +360,41 @@ a = g.node("Relu", ["b_out"], name="a")
 b = g.node("Relu", ["image"], ["b_out"], name="b")
 # CHECK: unsorted: rc=1 python3 -m mpt: error: unsorted.onnx is not a valid ONNX model: Nodes in a graph must be topologically sorted, however input 'b_out' of node:
 case("unsorted", g.model([2, 3], a, output_shape=[2, 3], check=False))
+m = small(lambda g, x: head(g, x, 3))
+del m.graph.output[:]
+# CHECK: no-outputs: rc=1 {{.*}}no-outputs.onnx: the graph has no outputs
+case("no-outputs", m)
+m = small(lambda g, x: head(g, x, 3))
+m.graph.input[0].type.CopyFrom(helper.make_sequence_type_proto(
+    helper.make_tensor_type_proto(TensorProto.FLOAT, [2, 3, 8, 8])))
+# CHECK: seq-input: rc=1 {{.*}}seq-input.onnx: graph input 'image' is not a tensor
+case("seq-input", m)
+m = small(lambda g, x: head(g, x, 3))
+m.graph.input[0].type.tensor_type.ClearField("shape")
+# The checker of onnx 1.12 already requires the shape.
+# CHECK: no-shape: rc=1 {{.*}}no-shape.onnx is not a valid ONNX model: Field 'shape' of 'type' is required but missing.
+case("no-shape", m)
+m = small(lambda g, x: head(g, x, 3))
+w = m.graph.initializer[0]
+w.ClearField("float_data")
+w.raw_data = b"\0" * 3
+# CHECK: bad-initializer: rc=1 {{.*}}bad-initializer.onnx: initializer 'fc.weight' cannot be read: {{.+}}
+case("bad-initializer", m)
+m = small(lambda g, x: head(g, x, 3))
+w = m.graph.initializer[0]
+w.ClearField("float_data")
+w.ClearField("raw_data")
+w.data_location = TensorProto.EXTERNAL
+w.external_data.add(key="location", value="weights.bin")
+# CHECK: external: rc=1 {{.*}}external.onnx: cannot load the external tensor data: {{.+}}
+case("external", m)
+g = Graph("g")
+y = g.node("MyOp", ["image"], name="custom", domain="com.example")
+m = g.model([2, 3], y, output_shape=[2, 3], check=False)
+del m.opset_import[:]
+m.opset_import.append(helper.make_operatorsetid("com.example", 1))
+# CHECK: no-default-opset: rc=1 {{.*}}no-default-opset.onnx: the model imports no version of the default ONNX operator set
+case("no-default-opset", m)
 rc, err = run(os.path.join(out, "missing.onnx"))
 print("missing: rc=%d %s" % (rc, err.replace(out + os.sep, "")))
 # CHECK: missing: rc=1 python3 -m mpt: error: cannot read missing.onnx: No such file or directory
@@ -282,6 +438,12 @@ try:
 except OnnxImportError as err:
     print("api-check: %s" % err)
 # CHECK: api-check: <model> is not a valid ONNX model: No Op registered for Conv3000 with domain_version of 13
+saved = sys.modules.get("onnx")
+sys.modules["onnx"] = None  # as if python3-onnx were not installed
+rc, err = run(os.path.join(out, "tiny.onnx"))
+sys.modules["onnx"] = saved
+print("no-onnx: rc=%d %s" % (rc, err.replace(out + os.sep, "")))
+# CHECK: no-onnx: rc=1 python3 -m mpt: error: tiny.onnx: the ONNX importer needs the Python packages 'onnx' and 'numpy' (Debian: python3-onnx): {{.+}}
 try:
     import_model(convbn(), dropout="sometimes")
 except ValueError as err:
