@@ -900,8 +900,7 @@ class _Importer:
             p = self.pending[name]
             x = p.source
             shape = self._target_shape(node, (x.shape[0], p.groups, x.shape[1] // p.groups)
-                                       + x.shape[2:], target, allowzero)
-            self._fix_batch(shape, x)
+                                       + x.shape[2:], self._fix_batch(target, x), allowzero)
             if p.stage != 2 or shape != list(x.shape):
                 self._fail("this Reshape of the 5-D channel-shuffle intermediate %r is not "
                            "the pattern Reshape(N, g, C/g, H, W) -> Transpose(0, 2, 1, 3, "
@@ -910,18 +909,17 @@ class _Importer:
                                                    name=self._op_name(node, k)))
             return
         x = self._act(node, 0)
-        shape = self._target_shape(node, x.shape, target, allowzero)
-        self._fix_batch(shape, x)
+        shape = self._target_shape(node, x.shape, self._fix_batch(target, x), allowzero)
         self._reshape_value(node, k, x, shape)
 
-    def _fix_batch(self, shape, x):
-        """A literal batch size in a Reshape target follows --batch."""
-        if self.onnx_batch is not None and self.batch != self.onnx_batch and shape and \
-                x.shape[0] == self.batch and shape[0] == self.onnx_batch and \
-                num_elements(x.shape) % self.batch == 0:
-            rest = num_elements(shape[1:])
-            if rest and rest * self.batch == num_elements(x.shape):
-                shape[0] = self.batch
+    def _fix_batch(self, target, x):
+        """A literal batch size leading a Reshape target of a batch-major
+        tensor follows --batch (exported (2, -1) becomes (N, -1))."""
+        target = list(target)
+        if self.onnx_batch is not None and self.batch != self.onnx_batch and target \
+                and x.shape[0] == self.batch and target[0] == self.onnx_batch:
+            target[0] = self.batch
+        return target
 
     def _op_Flatten(self, node, k):
         a = self._attrs(node, {"axis"})
