@@ -155,13 +155,15 @@ class ImportResult:
     tensors   [(role, mp.name, numpy f32 array)] of the weight and bn_stat
               arguments, in argument order
     source    {mp.name: ONNX initializer name}
+    input     the ONNX name of the graph input (mp.name "input")
     logits    the ONNX name of the tensor used as logits
     """
 
-    def __init__(self, builder, tensors, source, logits):
+    def __init__(self, builder, tensors, source, input_name, logits):
         self.builder = builder
         self.tensors = tensors
         self.source = source
+        self.input = input_name
         self.logits = logits
 
     def to_mlir(self):
@@ -514,7 +516,7 @@ class _Importer:
         # tensors list in the builder's argument order.
         order = {a.pname: i for i, a in enumerate(self.b.arguments)}
         self.tensors.sort(key=lambda t: order[t[1]])
-        return ImportResult(self.b, self.tensors, self.source, logits_name)
+        return ImportResult(self.b, self.tensors, self.source, input_name, logits_name)
 
     def _set(self, node, value, i=0):
         self.values[node.output[i]] = value

@@ -449,3 +449,13 @@ try:
 except ValueError as err:
     print("api-dropout: %s" % err)
 # CHECK: api-dropout: dropout must be 'train' or 'identity', got 'sometimes'
+
+# The Python API on a good model.
+from mpt.onnx_import import import_file  # noqa: E402
+
+r = import_file(os.path.join(out, "tiny.onnx"), name="tiny")
+print("api: input %s, logits %s, %d parameters, tensors %s" % (
+    r.input, r.logits, r.num_parameters(),
+    ", ".join("%s:%s%s" % (role, name, list(v.shape)) for role, name, v in r.tensors)))
+# CHECK: api: input image, logits logits, 79 parameters, tensors weight:conv.weight[3, 2, 3, 3], weight:conv.bias[3], weight:bn.weight[3], weight:bn.bias[3], weight:fc.weight[4, 3], weight:fc.bias[4], bn_stat:bn.running_mean[3], bn_stat:bn.running_var[3]
+assert r.to_mlir().startswith("// tiny: ONNX opset 13")
