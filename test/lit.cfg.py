@@ -81,6 +81,9 @@ config.substitutions.append(
     ("%mp_cuda_stub_dir", os.path.join(config.mp_obj_root, "lib", "cuda-stub")))
 if os.path.exists(mp_cuda_runtime):
     config.available_features.add("mp-cuda-runtime")
+# A C compiler for test-only shared libraries (Integration/GPU/jit-host-path).
+if shutil.which("cc"):
+    config.available_features.add("host-cc")
 # Opt-in slow tests: lit --param exhaustive=1.
 if lit_config.params.get("exhaustive"):
     config.available_features.add("exhaustive")
