@@ -359,9 +359,6 @@ struct MPGPUBuffersPass
   }
 
   LogicalResult convert(func::FuncOp fn, func::FuncOp freeFn) {
-    if (!fn.getBody().hasOneBlock())
-      return fn.emitError("mp-gpu-pipeline expects single-block functions "
-                          "after bufferization");
     Block &entry = fn.getBody().front();
     OpBuilder b(fn.getContext());
 

@@ -6,13 +6,15 @@
  * malloc and launches nothing. It lets the JIT compile and run the host code
  * of mp-gpu-pipeline (argument copies, allocations, launches, frees) and
  * prints what the host code asked for at exit. Kernel results are not
- * computed. */
+ * computed. With FAKE_CUDA_LAUNCH_ERROR set, every launch records that
+ * text as the runtime's last error. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static long loads, functions, launches, allocs, frees, syncs;
+static const char *lastError = "";
 static long long threads;
 
 static void report(void) {
@@ -30,8 +32,8 @@ int mpCudaInit(char *message, size_t size) {
 }
 const char *mpCudaDeviceChip(void) { return "sm_90"; }
 const char *mpCudaDeviceDescription(void) { return "fake (sm_90)"; }
-const char *mpCudaGetLastError(void) { return ""; }
-void mpCudaClearError(void) {}
+const char *mpCudaGetLastError(void) { return lastError; }
+void mpCudaClearError(void) { lastError = ""; }
 
 void *mgpuModuleLoad(void *data, size_t size) {
   (void)size;
@@ -57,6 +59,8 @@ void mgpuLaunchKernel(void *f, intptr_t gx, intptr_t gy, intptr_t gz,
                       void *stream, void **params, void **extra, size_t n) {
   (void)f, (void)smem, (void)stream, (void)params, (void)extra, (void)n;
   ++launches;
+  if (getenv("FAKE_CUDA_LAUNCH_ERROR"))
+    lastError = getenv("FAKE_CUDA_LAUNCH_ERROR");
   threads += (long long)gx * gy * gz * bx * by * bz;
 }
 void *mgpuStreamCreate(void) { return (void *)1; }
