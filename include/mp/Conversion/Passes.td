@@ -55,10 +55,12 @@ def ConvertTosaToMPPass : Pass<"convert-tosa-to-mp", "::mlir::ModuleOp"> {
     returns the loss. Activation layout changes (tosa.transpose, and reshapes
     that only regroup dimensions) are tracked per value and fold away; an
     NHWC flatten in front of a matmul permutes the rows of the matmul weight.
-    Constants used as conv/matmul weights, conv biases, and bias adds right
-    after a conv or matmul become parameters; other constants stay
-    `arith.constant`. With `weights-dir`, the initial values are written as
-    `<dir>/<mp.name>.npy` (f32, mp layout).
+    Constants used as conv/matmul weights, non-zero conv biases, and bias
+    adds right after a conv or matmul become parameters (layers sharing a
+    constant share it); other constants stay `arith.constant`. Splat
+    multiplications and window sums are folded into a pending factor that
+    is applied (one `mp.mul`) only where needed. With `weights-dir`, the
+    initial values are written as `<dir>/<mp.name>.npy` (f32, mp layout).
 
     Fails, naming the op, on anything it cannot import exactly: ops outside
     the supported set, non-f32 (quantized) element types, dynamic shapes,

@@ -448,7 +448,6 @@ static std::vector<float> broadcastTo(const ConstVal &c,
     strides[d] = c.shape[d] == 1 ? 0 : s;
     s *= c.shape[d];
   }
-  Layout l{Shape(shape), identityPerm(shape.size())};
   int64_t n = product(shape);
   std::vector<float> out(n);
   Shape idx(shape.size(), 0);
@@ -607,7 +606,7 @@ static Shape toNCHW() { return Shape(ArrayRef<int64_t>(kNHWCToNCHW)); }
 //===----------------------------------------------------------------------===//
 
 LogicalResult TosaImporter::convertConst(tosa::ConstOp op) {
-  auto type = dyn_cast<RankedTensorType>(op.getType());
+  auto type = cast<RankedTensorType>(op.getType());
   // Non-f32 constants (shifts, integer zero points) are only read by the
   // checks of their consumers.
   ConstVal c;
