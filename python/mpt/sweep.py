@@ -184,14 +184,24 @@ def plot(rows, out):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
+    def is_main_ours(r):
+        # The pi_ours curve: default order, promotion on (not the ablations).
+        return (r["policy"] == "ours" and r.get("order") in (None, "largest")
+                and r.get("promotion", True))
+
     fig, ax = plt.subplots(figsize=(6, 4))
-    ours = sorted((r for r in rows if r["run"].startswith("ours-r")),
+    ours = sorted((r for r in rows if is_main_ours(r)),
                   key=lambda r: r["paper_saving_vs_16"])
     if ours:
         ax.plot([100 * r["paper_saving_vs_16"] for r in ours],
                 [100 * r["test_accuracy"] for r in ours], "o-", label="ours")
     for r in rows:
-        if r["run"].startswith("ours-r"):
+        if is_main_ours(r):
+            continue
+        if r["policy"] == "fp32":
+            # Saving -100%: a reference line keeps the axis readable.
+            ax.axhline(100 * r["test_accuracy"], color="gray", linestyle="--",
+                       linewidth=1, label="fp32 (reference)")
             continue
         ax.plot([100 * r["paper_saving_vs_16"]], [100 * r["test_accuracy"]],
                 "x" if r["diverged"] else "s", label=r["run"])
