@@ -9,7 +9,9 @@
 // launches NVVM kernels embedded as PTX (or cubin) through the mgpu* runtime
 // ABI (lib/Runtime/CUDA). See docs/GPU.md for the memory model and mapping.
 //
-// Two pipeline-private passes live here:
+// The pipeline-private passes it runs live here (docs/GPU.md):
+//  - mp-gpu-native-casts: casts to saturating OCP E4M3/E5M2 use the sm_89+
+//    conversion instructions (inline PTX) instead of the integer emulation.
 //  - mp-gpu-buffers: every buffer the step touches becomes CUDA managed memory
 //    (gpu.alloc host_shared); arguments are copied in at entry and the ones
 //    the step writes are copied back before each return; memref.copy between
@@ -18,6 +20,9 @@
 //    dimension and tiled by the block size (blocks x threads); an outermost
 //    sequential scf.for nest (a full reduction) is wrapped in a one-iteration
 //    scf.parallel so it runs as a one-thread kernel instead of on the host.
+//  - mp-gpu-sink-constants: constants used by a launch body are cloned into
+//    it, so they do not become kernel arguments.
+//  - mp-gpu-merge-modules: every outlined kernel moves into one gpu.module.
 //
 //===----------------------------------------------------------------------===//
 
@@ -513,8 +518,8 @@ struct MPGPUMapLoopsPass
         for (unsigned i = 0; i < rank; ++i)
           all[i] = i;
         rewriter.setInsertionPoint(loop);
+        // Replaces the loop; the walk below tiles the new one.
         collapseParallelLoops(rewriter, loop, {all});
-        // collapseParallelLoops replaces the loop; find the new one.
         continue;
       }
       tile(loop);
