@@ -30,14 +30,15 @@ fi
 
 echo "== build ($BUILD, $JOBS jobs)"
 T0=$(date +%s)
+mkdir -p "$BUILD"
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_USE_LINKER=lld \
-    -DPython3_EXECUTABLE=/usr/bin/python3 >"$BUILD.cmake.log" 2>&1 ||
-    { tail -30 "$BUILD.cmake.log"; echo "0 passed, 1 failed"; exit 1; }
+    -DPython3_EXECUTABLE=/usr/bin/python3 >"$BUILD/gpu-check-cmake.log" 2>&1 ||
+    { tail -30 "$BUILD/gpu-check-cmake.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
-if ! ninja -C "$BUILD" -j"$JOBS" mp-opt mp-run mp-train mp_cuda_runtime >"$BUILD.ninja.log" 2>&1; then
-  tail -30 "$BUILD.ninja.log"
+if ! ninja -C "$BUILD" -j"$JOBS" mp-opt mp-run mp-train mp_cuda_runtime >"$BUILD/gpu-check-ninja.log" 2>&1; then
+  tail -30 "$BUILD/gpu-check-ninja.log"
   echo "build failed"
   echo "0 passed, 1 failed"
   exit 1
