@@ -835,7 +835,7 @@ int main(int argc, char **argv) {
             assignment->demoted[guardList[k].tensor] = false;
           }
           json::Object ev{{"event", "promotion"},
-                          {"epoch", int64_t(epoch)},
+                          {"epoch", int64_t(epoch + 1)},
                           {"step", st.step},
                           {"tensor", guardList[k].name},
                           {"overflow_share", share}};
