@@ -697,28 +697,15 @@ void mp::buildMPGPUPipeline(OpPassManager &pm,
     features = defaultFeatures(parseChip(chip));
   std::string cuda = options.cudaPath;
 
-  // Front half: as mp-cpu-pipeline (casts, mp -> linalg, bufferization).
-  pm.addPass(createMPExpandGuardedCastsPass());
+  // Front half: as mp-cpu-pipeline (casts, mp -> linalg, bufferization),
+  // with the native FP8 conversions claimed before the integer emulation.
+  MPBufferizeOptions toBuffers;
+  toBuffers.outParams = options.outParams;
   if (options.nativeCasts && parseChip(chip) >= 89)
-    pm.addPass(std::make_unique<MPGPUNativeCastsPass>());
-  pm.addPass(createMPLowerCastsPass());
-  pm.addPass(createConvertMPToLinalgPass());
-  pm.addPass(createMPStripAnnotationsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.outParams) {
-    bufferization::BufferResultsToOutParamsPassOptions outParams;
-    outParams.modifyPublicFunctions = true;
-    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  }
-  bufferization::buildBufferDeallocationPipeline(pm);
+    toBuffers.beforeLowerCasts = [](OpPassManager &nested) {
+      nested.addPass(std::make_unique<MPGPUNativeCastsPass>());
+    };
+  buildMPToBuffersPipeline(pm, toBuffers);
 
   // Buffers to managed memory, linalg to parallel loops, loops to kernels.
   pm.addPass(std::make_unique<MPGPUBuffersPass>());

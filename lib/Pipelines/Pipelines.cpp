@@ -21,11 +21,13 @@
 
 using namespace mlir;
 
-void mp::buildMPCPUPipeline(OpPassManager &pm,
-                            const MPCPUPipelineOptions &options) {
+void mp::buildMPToBuffersPipeline(OpPassManager &pm,
+                                  const MPBufferizeOptions &options) {
   // Casts first: they become linalg.generic bodies of integer arith, which
   // then fuse with their producers like any elementwise op.
   pm.addPass(createMPExpandGuardedCastsPass());
+  if (options.beforeLowerCasts)
+    options.beforeLowerCasts(pm);
   pm.addPass(createMPLowerCastsPass());
   pm.addPass(createConvertMPToLinalgPass());
   // Roles and names describe tensors; out-params would inherit them wrongly.
@@ -46,11 +48,19 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
   if (options.outParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.modifyPublicFunctions = true;
-    outParams.hoistStaticAllocs = true;
+    outParams.hoistStaticAllocs = options.hoistStaticAllocs;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
   // Free every temporary: a training run calls the step thousands of times.
   bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void mp::buildMPCPUPipeline(OpPassManager &pm,
+                            const MPCPUPipelineOptions &options) {
+  MPBufferizeOptions toBuffers;
+  toBuffers.outParams = options.outParams;
+  toBuffers.hoistStaticAllocs = true;
+  buildMPToBuffersPipeline(pm, toBuffers);
 
   // Convolutions, matmuls, reductions and elementwise ops become
   // register-blocked vector loops; whatever the pass declines becomes scalar

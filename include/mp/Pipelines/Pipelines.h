@@ -9,6 +9,7 @@
 #define MP_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include <functional>
 
 namespace mlir {
 class OpPassManager;
@@ -36,6 +37,19 @@ struct MPCPUPipelineOptions
                      "(0: the host's)"),
       llvm::cl::init(0)};
 };
+
+/// The front half shared by mp-cpu-pipeline and mp-gpu-pipeline: guarded
+/// casts expanded, `beforeLowerCasts` (if set) run on the explicit casts, casts
+/// lowered to integer arithmetic, mp to linalg, annotations stripped,
+/// elementwise fusion, one-shot bufferization with identity layouts at
+/// function boundaries, optional out-params, and buffer deallocation.
+struct MPBufferizeOptions {
+  bool outParams = true;
+  bool hoistStaticAllocs = false;
+  std::function<void(mlir::OpPassManager &)> beforeLowerCasts;
+};
+void buildMPToBuffersPipeline(mlir::OpPassManager &pm,
+                              const MPBufferizeOptions &options);
 
 /// Builds mp-cpu-pipeline: mp (tensors) -> linalg -> buffers -> LLVM dialect,
 /// ready for the ExecutionEngine.
