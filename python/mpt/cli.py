@@ -182,20 +182,25 @@ def _import_onnx(args):
             return _error("cannot write %s: %s" % (
                 getattr(err, "filename", None) or args.weights_dir,
                 err.strerror or err))
-    if args.output == "-":
-        sys.stdout.write(text)
-        return 0
-    try:
-        with open(args.output, "w") as f:
-            f.write(text)
-    except OSError as err:
-        return _error("cannot write %s: %s" % (args.output, err.strerror or err))
-    return 0
+    return _write_output(args.output, text)
 
 
 def _error(msg):
     sys.stderr.write("python3 -m mpt: error: %s\n" % msg)
     return 1
+
+
+def _write_output(path, text):
+    """Writes `text` to `path` ("-": stdout); 0, or 1 with a clear error."""
+    if path == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as err:
+        return _error("cannot write %s: %s" % (path, err.strerror or err))
+    return 0
 
 
 def main(argv=None):
@@ -246,12 +251,4 @@ def main(argv=None):
                     name=args.func_name, header=not args.no_header, **options)
     except (ShapeError, ValueError) as err:
         return _error("cannot build %s: %s" % (args.model, err))
-    if args.output == "-":
-        sys.stdout.write(text)
-        return 0
-    try:
-        with open(args.output, "w") as f:
-            f.write(text)
-    except OSError as err:
-        return _error("cannot write %s: %s" % (args.output, err.strerror or err))
-    return 0
+    return _write_output(args.output, text)
