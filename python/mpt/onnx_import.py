@@ -933,11 +933,7 @@ class _Importer:
         if not 0 <= axis <= len(src):
             self._fail("axis %d is out of range for rank %d" % (axis, len(src)))
         shape = [num_elements(src[:axis]), num_elements(src[axis:])]
-        if name in self.consts:
-            self._set_const(node, self.consts[name].reshape(shape))
-        else:
-            self._set(node, self.b.reshape(self.values[name], shape,
-                                           name=self._op_name(node, k)))
+        self._set_reshaped(node, k, name, shape)
 
     def _axes(self, node, a, rank, what):
         if self.opset >= 13:
@@ -965,6 +961,10 @@ class _Importer:
         if any(src[d] != 1 for d in axes):
             self._fail("cannot squeeze dimensions %s of shape %s" % (_fmt(axes), _fmt(src)))
         shape = [v for d, v in enumerate(src) if d not in axes]
+        self._set_reshaped(node, k, name, shape)
+
+    def _set_reshaped(self, node, k, name, shape):
+        """Output of `node`: input `name` (constant or activation) reshaped."""
         if name in self.consts:
             self._set_const(node, self.consts[name].reshape(shape))
         else:
@@ -983,11 +983,7 @@ class _Importer:
         shape, it = [], iter(src)
         for d in range(nout):
             shape.append(1 if d in axes else next(it))
-        if name in self.consts:
-            self._set_const(node, self.consts[name].reshape(shape))
-        else:
-            self._set(node, self.b.reshape(self.values[name], shape,
-                                           name=self._op_name(node, k)))
+        self._set_reshaped(node, k, name, shape)
 
     def _op_Transpose(self, node, k):
         a = self._attrs(node, {"perm"})
