@@ -52,7 +52,9 @@ def ConvertTosaToMPPass : Pass<"convert-tosa-to-mp", "::mlir::ModuleOp"> {
     `<kind><index>`, e.g. `conv0.weight`, in mp layout: OIHW, grouped
     depthwise, linear `out x in`). The TOSA logits (the single N x classes
     result) are followed by `mp.log_softmax` and `mp.nll_loss`; the function
-    returns the loss. Activation layout changes (tosa.transpose, and reshapes
+    returns the loss. A softmax or log-softmax head on the logits (exp and a
+    sum over the classes, with reduce_max, sub, reciprocal, mul, log) is
+    dropped in favour of that loss. Activation layout changes (tosa.transpose, and reshapes
     that only regroup dimensions) are tracked per value and fold away; an
     NHWC flatten in front of a matmul permutes the rows of the matmul weight.
     Constants used as conv/matmul weights, non-zero conv biases, and bias

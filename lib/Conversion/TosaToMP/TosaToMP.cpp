@@ -43,6 +43,8 @@
 #include "mp/Dialect/MP/IR/MPDialect.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -1105,7 +1107,10 @@ LogicalResult TosaImporter::convert(Operation *op) {
                          "tosa.matmul, tosa.clamp, tosa.add, tosa.mul, "
                          "tosa.avg_pool2d, tosa.max_pool2d, tosa.reshape, "
                          "tosa.transpose, tosa.concat, tosa.reduce_sum, "
-                         "tosa.reduce_max, tosa.const, tosa.const_shape";
+                         "tosa.reduce_max, tosa.const, tosa.const_shape; and a "
+                         "softmax or log-softmax head on the logits (exp, log, "
+                         "reciprocal, sub, mul, negate, reductions over the "
+                         "classes), which the appended loss replaces";
     return diag;
   }
   if (failed(checkTypes(op)))
@@ -1179,6 +1184,60 @@ LogicalResult TosaImporter::writeWeights() {
       return fn.emitError() << "cannot write '" << path << "': " << error;
   }
   return success();
+}
+
+/// A softmax or log-softmax over the class axis at the end of the graph, as
+/// exporters spell `softmax` / `log_softmax` heads in TOSA: reduce_max
+/// (stabilization), sub, exp, reduce_sum over axis 1, then reciprocal + mul
+/// or log + sub. The importer appends its own log_softmax + nll_loss, so such
+/// a head is dropped and the loss reads the logits it started from. Collects
+/// the head's ops into `head` and returns the logits; returns null (and an
+/// empty `head`) when `result` is not computed that way, or when a head op is
+/// used outside the head.
+static Value matchSoftmaxHead(Value result,
+                              llvm::SmallPtrSetImpl<Operation *> &head) {
+  auto is2D = [](Value v) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t && t.getRank() == 2;
+  };
+  SmallVector<Value> work{result};
+  llvm::SmallSetVector<Value, 2> leaves;
+  bool sawExp = false, sawClassSum = false;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
+      continue;
+    bool inHead = false;
+    if (def && is2D(v)) {
+      if (auto r = dyn_cast<tosa::ReduceSumOp>(def))
+        sawClassSum |= inHead = r.getAxis() == 1;
+      else if (auto r = dyn_cast<tosa::ReduceMaxOp>(def))
+        inHead = r.getAxis() == 1;
+      else if (isa<tosa::ExpOp>(def))
+        sawExp = inHead = true;
+      else
+        inHead = isa<tosa::LogOp, tosa::ReciprocalOp, tosa::SubOp, tosa::MulOp,
+                     tosa::NegateOp>(def);
+    }
+    if (!inHead) {
+      leaves.insert(v);
+      continue;
+    }
+    if (head.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  bool escapes = llvm::any_of(head, [&](Operation *op) {
+    return llvm::any_of(op->getUsers(), [&](Operation *user) {
+      return !head.contains(user) && !isa<func::ReturnOp>(user);
+    });
+  });
+  if (!sawExp || !sawClassSum || leaves.size() != 1 || escapes ||
+      leaves[0].getType() != result.getType()) {
+    head.clear();
+    return Value();
+  }
+  return leaves[0];
 }
 
 LogicalResult TosaImporter::run() {
@@ -1255,14 +1314,20 @@ LogicalResult TosaImporter::run() {
       RankedTensorType::get({batch}, IntegerType::get(ctx, 32)), fn.getLoc());
   setAct(tosaInput, mpInput, inLayout);
 
+  // A softmax / log-softmax head is replaced by the loss appended below.
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  llvm::SmallPtrSet<Operation *, 8> head;
+  Value tosaLogits = matchSoftmaxHead(ret.getOperand(0), head);
+  if (!tosaLogits)
+    tosaLogits = ret.getOperand(0);
+
   for (Operation &op : fn.getBody().front())
-    if (failed(convert(&op)))
+    if (!head.contains(&op) && failed(convert(&op)))
       return failure();
 
-  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
   b.setInsertionPointToEnd(body);
   FailureOr<Value> logits =
-      getAs(ret, ret.getOperand(0), identityPerm(2), "result (the logits)");
+      getAs(ret, tosaLogits, identityPerm(2), "result (the logits)");
   if (failed(logits))
     return failure();
   Value logp = named(LogSoftmaxOp::create(b, fn.getLoc(), *logits),

@@ -343,3 +343,42 @@ func.func @shared_weight(%x: tensor<2x4x4x3xf32>) -> tensor<2x3xf32> {
   %y = tosa.reshape %p, %s : (tensor<2x1x1x3xf32>, !tosa.shape<2>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// A softmax head (torch-mlir's spelling: max-stabilized exp, sum over the
+// class axis, reciprocal and multiply) is dropped: the appended
+// log_softmax + nll_loss read the logits it started from.
+// CHECK-LABEL: func.func @softmax_head(
+//  CHECK-SAME:   %[[X:[^:]+]]: tensor<2x5xf32> {mp.name = "input"
+//   CHECK-NOT:   mp.relu
+//       CHECK:   %[[L:.+]] = mp.log_softmax %[[X]] {mp.name = "log_softmax"}
+//  CHECK-NEXT:   mp.nll_loss %[[L]]
+func.func @softmax_head(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %sh = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %m = tosa.reduce_max %x {axis = 1 : i32} : (tensor<2x5xf32>) -> tensor<2x1xf32>
+  %d = tosa.sub %x, %m : (tensor<2x5xf32>, tensor<2x1xf32>) -> tensor<2x5xf32>
+  %e = tosa.exp %d : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %s = tosa.reduce_sum %e {axis = 1 : i32} : (tensor<2x5xf32>) -> tensor<2x1xf32>
+  %r = tosa.reciprocal %s : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %p = tosa.mul %e, %r, %sh : (tensor<2x5xf32>, tensor<2x1xf32>, tensor<1xi8>) -> tensor<2x5xf32>
+  return %p : tensor<2x5xf32>
+}
+
+// -----
+
+// A log-softmax head (x - max - log(sum(exp(x - max)))) after a ReLU.
+// CHECK-LABEL: func.func @log_softmax_head(
+//       CHECK:   %[[R:.+]] = mp.relu %{{.+}} {mp.name = "relu0"}
+//   CHECK-NOT:   mp.sub
+//       CHECK:   mp.log_softmax %[[R]] {mp.name = "log_softmax"}
+func.func @log_softmax_head(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %y = tosa.clamp %x {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32} : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %m = tosa.reduce_max %y {axis = 1 : i32} : (tensor<2x5xf32>) -> tensor<2x1xf32>
+  %d = tosa.sub %y, %m : (tensor<2x5xf32>, tensor<2x1xf32>) -> tensor<2x5xf32>
+  %e = tosa.exp %d : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %s = tosa.reduce_sum %e {axis = 1 : i32} : (tensor<2x5xf32>) -> tensor<2x1xf32>
+  %l = tosa.log %s : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %o = tosa.sub %d, %l : (tensor<2x5xf32>, tensor<2x1xf32>) -> tensor<2x5xf32>
+  return %o : tensor<2x5xf32>
+}

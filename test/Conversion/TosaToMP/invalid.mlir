@@ -333,3 +333,14 @@ func.func @broadcast_right_activation(%x: tensor<2x4x4x3xf32>) -> tensor<2x48xf3
   %y = tosa.reshape %x, %s : (tensor<2x4x4x3xf32>, !tosa.shape<2>) -> tensor<2x48xf32>
   return %y : tensor<2x48xf32>
 }
+
+// -----
+
+// exp without a sum over the classes is not a softmax head: the exp itself
+// is reported as unsupported.
+func.func @exp_not_softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+2 {{tosa.exp}}
+  // expected-note @+1 {{supported:}}
+  %e = tosa.exp %x : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  return %e : tensor<2x5xf32>
+}
