@@ -56,33 +56,5 @@ rm -f "$RESULTS"
   "$BUILD/test/Pipelines/gpu-pipeline-invalid-options.mlir"
 echo "lit: $(( $(date +%s) - T0 )) s"
 
-python3 - "$RESULTS" "$(( $(date +%s) - START ))" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except (OSError, ET.ParseError) as e:
-    print(f"could not read lit results: {e}")
-    print("0 passed, 1 failed")
-    sys.exit(1)
-rows = []
-passed = failed = skipped = 0
-for case in root.iter("testcase"):
-    name = case.get("classname", "") + "/" + case.get("name", "")
-    if case.find("failure") is not None or case.find("error") is not None:
-        status = "FAIL"
-        failed += 1
-    elif case.find("skipped") is not None:
-        status = "unsupported"
-        skipped += 1
-    else:
-        status = "pass"
-        passed += 1
-    rows.append((status, float(case.get("time", 0)), name))
-print("== summary")
-for status, t, name in rows:
-    print(f"{status:12s} {t:7.1f} s  {name}")
-print(f"total time {sys.argv[2]} s; {skipped} unsupported")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
-PY
+python3 "$ROOT/scripts/lit-summary.py" "$RESULTS" --per-test \
+  --total-seconds "$(( $(date +%s) - START ))"

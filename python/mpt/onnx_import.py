@@ -1144,32 +1144,9 @@ class _Importer:
             self._fail("casting a computed f32 tensor to %s is not supported" %
                        self.onnx.TensorProto.DataType.Name(to))
 
-    def _op_Slice(self, node, k):
-        a = self._attrs(node, {"starts", "ends", "axes"})
-        if not self._all_const(node):
-            self._slice_value(node, k, a)
-            return
-        data = self._const(node, 0, "data")
-        if self.opset < 10:
-            starts, ends = a.get("starts", []), a.get("ends", [])
-            axes, steps = a.get("axes"), None
-        else:
-            starts = self._ints(node, 1, "starts")
-            ends = self._ints(node, 2, "ends")
-            axes = self._ints(node, 3, "axes")
-            steps = self._ints(node, 4, "steps")
-        axes = list(range(len(starts))) if axes is None else axes
-        steps = [1] * len(starts) if steps is None else steps
-        index = [slice(None)] * data.ndim
-        for s, e, ax, st in zip(starts, ends, axes, steps):
-            index[ax] = slice(int(s), int(e), int(st))
-        self._set_const(node, data[tuple(index)])
-
-    def _slice_value(self, node, k, a):
-        """A Slice of a computed tensor along one axis with step 1 (e.g.
-        PyTorch's `chunk`): mp.split into (before, slice, after), keeping the
-        slice."""
-        x = self._act(node, 0, "data")
+    def _slice_params(self, node, a):
+        """Slice's (starts, ends, axes, steps): attributes before opset 10,
+        constant inputs since; axes default to 0.., steps to 1."""
         if self.opset < 10:
             starts, ends = a.get("starts", []), a.get("ends", [])
             axes, steps = a.get("axes"), None
@@ -1180,6 +1157,26 @@ class _Importer:
             steps = self._ints(node, 4, "steps")
         axes = list(range(len(starts))) if axes is None else list(axes)
         steps = [1] * len(starts) if steps is None else list(steps)
+        return starts, ends, axes, steps
+
+    def _op_Slice(self, node, k):
+        a = self._attrs(node, {"starts", "ends", "axes"})
+        if not self._all_const(node):
+            self._slice_value(node, k, a)
+            return
+        data = self._const(node, 0, "data")
+        starts, ends, axes, steps = self._slice_params(node, a)
+        index = [slice(None)] * data.ndim
+        for s, e, ax, st in zip(starts, ends, axes, steps):
+            index[ax] = slice(int(s), int(e), int(st))
+        self._set_const(node, data[tuple(index)])
+
+    def _slice_value(self, node, k, a):
+        """A Slice of a computed tensor along one axis with step 1 (e.g.
+        PyTorch's `chunk`): mp.split into (before, slice, after), keeping the
+        slice."""
+        x = self._act(node, 0, "data")
+        starts, ends, axes, steps = self._slice_params(node, a)
         if len(starts) != 1 or len(ends) != 1 or len(axes) != 1 or steps != [1]:
             self._fail("a Slice of a computed tensor is supported along one axis with step "
                        "1 only (got starts %s, ends %s, axes %s, steps %s)" % (
