@@ -69,6 +69,11 @@ if shutil.which("nvidia-smi"):
         pass
 if os.path.exists(os.path.join(config.cuda_root, "bin", "ptxas")):
     config.available_features.add("ptxas")
+# mp-gpu-pipeline links libdevice from the toolkit into every kernel module;
+# the CUDA toolkit is not a Debian package, so a machine may lack it.
+if os.path.exists(os.path.join(config.cuda_root, "nvvm", "libdevice",
+                               "libdevice.10.bc")):
+    config.available_features.add("cuda-libdevice")
 # mp-gpu-pipeline tests (docs/GPU.md): CUDA toolkit, runtime wrapper, and a
 # directory whose libcuda.so.1 is the driver stub (loads without a driver).
 config.substitutions.append(("%cuda_root", config.cuda_root))

@@ -1,3 +1,4 @@
+// REQUIRES: cuda-libdevice
 // RUN: mp-opt %s --mp-gpu-pipeline -split-input-file -verify-diagnostics
 
 // Inputs mp-gpu-pipeline cannot place in device memory. The mp front half

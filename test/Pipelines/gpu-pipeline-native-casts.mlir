@@ -1,3 +1,4 @@
+// REQUIRES: cuda-libdevice
 // RUN: mp-opt %s --mp-gpu-pipeline="chip=sm_90" | FileCheck %s --check-prefix=SM90
 // RUN: mp-opt %s --mp-gpu-pipeline="chip=sm_89 serialize=false" | FileCheck %s --check-prefix=ASM
 // RUN: mp-opt %s --mp-gpu-pipeline="chip=sm_80" | FileCheck %s --check-prefix=SM80

@@ -1,3 +1,4 @@
+// REQUIRES: cuda-libdevice
 // RUN: mp-opt %s --mp-gpu-pipeline="chip=sm_90 serialize=false" | FileCheck %s
 // RUN: mp-opt %s --mp-gpu-pipeline="chip=sm_80 block-size=128" | FileCheck %s --check-prefix=PTX
 // RUN: mp-opt %s --mp-gpu-pipeline --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPELINE
