@@ -12,7 +12,7 @@ BUILD="${MP_BUILD_DIR:-$ROOT/build}"
 
 PACKAGES=(cmake ninja-build lld g++ python3
           libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
-          dataset-fashion-mnist python3-numpy python3-matplotlib python3-onnx zlib1g-dev)
+          dataset-fashion-mnist python3-numpy python3-matplotlib python3-onnx python3-torch zlib1g-dev)
 
 if [[ "${1:-}" != "--no-apt" ]]; then
   missing=()

@@ -95,10 +95,10 @@ PaperMemory mp::estimatePaperMemory(const TrainingGraph &graph,
   for (const TensorInfo &t : graph.getTensors()) {
     if (!t.inTensorSet())
       continue;
-    m.elements += t.numElements;
-    m.bits += t.numElements * getStorageBits(assignment.formats[t.id]);
+    m.elements += t.paperElements;
+    m.bits += t.paperElements * getStorageBits(assignment.formats[t.id]);
     if (assignment.demoted[t.id])
-      demotedElements += t.numElements;
+      demotedElements += t.paperElements;
   }
   m.bitsAll16 = 16 * m.elements;
   m.bitsF32 = 32 * m.elements;

@@ -60,13 +60,18 @@ unsigned TrainingGraph::add(TensorInfo info) {
     info.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
     info.numElements = shaped.getNumElements();
   }
+  info.paperElements = info.numElements;
+  bool activationLike = info.kind == TensorKind::Activation ||
+                        info.kind == TensorKind::ActivationGrad;
+  if (activationLike && info.shape.empty() && info.numElements == 1)
+    info.paperElements = batchSize;
   byName[info.name] = info.id;
   if (info.value)
     byValue[info.value] = info.id;
   if (info.group >= 0) {
     groups[info.group].tensors.push_back(info.id);
-    groups[info.group].numElements += info.numElements;
-    tensorSetElements += info.numElements;
+    groups[info.group].numElements += info.paperElements;
+    tensorSetElements += info.paperElements;
   }
   tensors.push_back(std::move(info));
   return tensors.size() - 1;
@@ -95,6 +100,16 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
     return int(g.groups.size() - 1);
   };
   int current = openGroup(nullptr, "input");
+  for (BlockArgument arg : body.getArguments()) {
+    auto role = fn.getArgAttrOfType<RoleAttr>(arg.getArgNumber(),
+                                              MPDialect::getRoleAttrName());
+    auto shaped = dyn_cast<ShapedType>(arg.getType());
+    if (role && role.getValue() == Role::input && shaped &&
+        shaped.hasStaticShape() && shaped.getRank() > 0) {
+      g.batchSize = shaped.getDimSize(0);
+      break;
+    }
+  }
 
   // Arguments: the image opens the input group; the rest is state except
   // weights, which get their group from their first consumer.

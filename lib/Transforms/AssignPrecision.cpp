@@ -172,6 +172,19 @@ static bool feedsGemm(Value v) {
   return false;
 }
 
+/// Whether another result of the op that defines `v` feeds a GEMM. The
+/// official code rounds all outputs of a module (mp.split's pieces) in one
+/// format, so the HFP8 rule "inputs of a GEMM in 8 bits" applies to the op's
+/// output as a whole.
+static bool siblingFeedsGemm(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getNumResults() < 2)
+    return false;
+  return llvm::any_of(def->getResults(), [&](Value r) {
+    return r != v && feedsGemm(r);
+  });
+}
+
 FailureOr<PrecisionAssignment>
 AssignPrecisionPass::decide(const TrainingGraph &g, const Candidates &c,
                             bool keepEnds) {
@@ -236,6 +249,9 @@ AssignPrecisionPass::decide(const TrainingGraph &g, const Candidates &c,
       case TensorKind::Activation:
         if (t.value && feedsGemm(t.value))
           setLow(t, "policy op: input of a GEMM");
+        else if (t.value && siblingFeedsGemm(t.value))
+          setLow(t, "policy op: another result of its op is the input of a "
+                    "GEMM (the paper's code keeps one format per op output)");
         else
           setHigh(t, "policy op: not a GEMM input");
         break;

@@ -63,6 +63,21 @@ static std::optional<Role> resultRole(func::FuncOp fn, unsigned i) {
   return std::nullopt;
 }
 
+/// Marks every op after `last` in `body` (what one gradient rule built) whose
+/// kind is a forward one as backward, so that analyses see the phase it was
+/// built in: the gradient of mp.concat is an mp.split, that of mp.mul an
+/// mp.mul, and their results are activation gradients, not activations.
+static void markBackward(Operation *last, Block &body) {
+  auto backward = PhaseAttr::get(body.getParentOp()->getContext(),
+                                 Phase::backward);
+  for (Operation &op : llvm::make_range(std::next(last->getIterator()),
+                                        body.end())) {
+    auto iface = dyn_cast<TrainingOpInterface>(&op);
+    if (iface && iface.getPhase() == Phase::forward)
+      op.setAttr(MPDialect::getPhaseAttrName(), backward);
+  }
+}
+
 /// The returned value of a single-block function's result `i`.
 static Value returnedValue(func::FuncOp fn, unsigned i) {
   auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
@@ -279,8 +294,10 @@ LogicalResult BuildTrainingStepPass::buildTrainStep(func::FuncOp fwd,
     for (Value r : op->getResults())
       resultGrads.push_back(gradientOf(r));
     SmallVector<Value> operandGrads;
+    Operation *last = &body.back();
     if (failed(diff.buildGradients(b, resultGrads, needed, operandGrads)))
       return failure();
+    markBackward(last, body);
     for (auto [v, g] : llvm::zip(op->getOperands(), operandGrads))
       if (g)
         contributions[v].push_back(g);

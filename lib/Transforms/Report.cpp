@@ -116,8 +116,9 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
         shape.push_back(d);
       o["shape"] = std::move(shape);
       o["elements"] = t.numElements;
-      o["bytes_high"] = t.numElements * 2;
-      o["bytes_low"] = t.numElements;
+      o["paper_elements"] = t.paperElements;
+      o["bytes_high"] = t.paperElements * 2;
+      o["bytes_low"] = t.paperElements;
       o["format"] = formatName(a.formats[t.id]);
       o["bits"] = int64_t(getStorageBits(a.formats[t.id]));
       o["demoted"] = bool(a.demoted[t.id]);
@@ -217,8 +218,8 @@ static void printTable(const StepReport &r, bool withTensors,
                          stringifyRole(t.role).data(),
                          stringifyPhase(t.phase).data(), t.group,
                          shapeText(t.shape).c_str(),
-                         (long long)(t.numElements * 2),
-                         (long long)t.numElements,
+                         (long long)(t.paperElements * 2),
+                         (long long)t.paperElements,
                          formatName(a.formats[t.id]).c_str())
          << a.reasons[t.id] << "\n";
     }

@@ -116,6 +116,31 @@ def _parser():
                         "'--train-limit 8192 --lr 0.05'")
     t = sub.add_parser("table", help="rebuild results.md/json and plots of a sweep")
     t.add_argument("out", metavar="DIR")
+    pt = sub.add_parser("paper-table",
+                        help="compare the compiler's memory model and assignment with "
+                             "an independent PyTorch reference of the paper's code",
+                        description="For the four CIFAR CNNs (batch 128, 3x32x32) at "
+                                    "each dataset and width: groups, Y/GY/P/GP "
+                                    "elements, all-16-bit bits, πop's ratios and "
+                                    "πours(r) for r = 0 ... 1, from mp-opt and from a "
+                                    "PyTorch re-implementation of the official counting "
+                                    "(needs python3-torch); prints markdown tables.")
+    pt.add_argument("--models", default="", help="comma-separated subset of "
+                    "resnet18,mobilenetv2,shufflenetv2,squeezenet (default: all)")
+    pt.add_argument("--widths", default="", help="comma-separated width multipliers "
+                    "(default 1.0,0.5,0.25,0.1)")
+    pt.add_argument("--classes", default="", help="comma-separated class counts "
+                    "(default 10,100: CIFAR-10 and CIFAR-100)")
+    pt.add_argument("--mp-opt", default=None, metavar="PATH",
+                    help="mp-opt to run (default: $MP_BUILD_DIR/bin, build/bin, PATH)")
+    pt.add_argument("--jobs", type=_positive_int, default=2,
+                    help="mp-opt runs at once (default 2)")
+    pt.add_argument("--json", default=None, metavar="FILE",
+                    help="also write every figure as JSON")
+    pt.add_argument("--check", action="store_true",
+                    help="exit 1 when any figure differs from the reference")
+    pt.add_argument("-o", "--output", default="-", metavar="FILE",
+                    help="where to write the tables (default: stdout)")
     o = sub.add_parser("import-onnx", help="import an ONNX classifier as an mp forward "
                                            "graph (model + loss)",
                        description="Import an ONNX image classifier as an mp forward "
@@ -221,6 +246,14 @@ def main(argv=None):
         try:
             return sweep.main(args)
         except (OSError, ValueError) as err:
+            return _error(str(err))
+    if args.command == "paper-table":
+        from . import paper_table
+        try:
+            return paper_table.main(args)
+        except ImportError as err:
+            return _error("paper-table needs PyTorch (Debian: python3-torch): %s" % err)
+        except (OSError, ValueError, RuntimeError) as err:
             return _error(str(err))
     if args.command in ("validate-report", "compare"):
         from . import report

@@ -21,9 +21,10 @@ TENSOR = {
     "phase": (str, True),     # forward | backward | optimizer
     "group": (int, True),     # -1 for state
     "shape": ([int], True),
-    "elements": (int, True),
-    "bytes_high": (int, True),
-    "bytes_low": (int, True),
+    "elements": (int, True),        # as stored
+    "paper_elements": (int, True),  # as the paper counts (loss at batch size)
+    "bytes_high": (int, True),      # paper model, 16 bits
+    "bytes_low": (int, True),       # paper model, 8 bits
     "format": (str, True),    # as written inside #mp.format<...>, or fp32
     "bits": (int, True),
     "demoted": (bool, True),

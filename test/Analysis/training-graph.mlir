@@ -37,7 +37,10 @@
 // CHECK: 0 input
 // CHECK: 7 layer2.0.conv2 16777728 3.09% 8 high
 // CHECK: 8 layer2.0.shortcut.0
-// CHECK: 21 linear 5122 0.00% 6 high
+// COM: Paper elements (PAPER.md 2.1): logits, log-softmax and their gradients
+// COM: 4 x 128 x 10 = 5120, the scalar loss and its gradient at the batch
+// COM: size, 2 x 128: 5376.
+// CHECK: 21 linear 5376 0.00% 6 high
 // CHECK-NOT: {{^ *}}22
 // COM: No assignment: every tensor f32.
 // CHECK: paper model (PAPER.md 2): 2072.77 MiB (fp32 2072.77 MiB, all-16-bit 1036.39 MiB)

@@ -20,6 +20,11 @@
 // Shape-only ops (reshape, channel_shuffle) and casts create no tensor: their
 // results alias the tensor of their operand.
 //
+// Phases come from the op as built (TrainingOpInterface::getPhase): an op of
+// a forward kind that a gradient rule built (the mp.split that is the
+// gradient of mp.concat) is a backward op, and its results are no
+// activations; the activation gradients are the mp.grad_sum results.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MP_ANALYSIS_TRAININGGRAPH_H
@@ -69,7 +74,13 @@ struct TensorInfo {
   /// For v / theta: id of its gradient (or -1); for dv / dtheta: its primal.
   int partner = -1;
   llvm::SmallVector<int64_t, 4> shape;
+  /// Elements of the value as stored.
   int64_t numElements = 0;
+  /// Elements as the paper's model counts them (PAPER.md 2.1: activation-like
+  /// tensors at one image times the batch size): numElements, except for a
+  /// scalar v or dv (the loss and its gradient), which counts batch-size
+  /// elements.
+  int64_t paperElements = 0;
 
   bool inTensorSet() const { return kind != TensorKind::State; }
   bool isForward() const {
@@ -84,7 +95,8 @@ struct TensorGroup {
   mlir::Operation *opener = nullptr;
   std::string name;
   llvm::SmallVector<unsigned> tensors;
-  /// Elements of all its tensors (v, dv, theta, dtheta).
+  /// Paper elements (TensorInfo::paperElements) of all its tensors (v, dv,
+  /// theta, dtheta): the size that orders demotion.
   int64_t numElements = 0;
 };
 
@@ -98,8 +110,10 @@ public:
   llvm::ArrayRef<TensorInfo> getTensors() const { return tensors; }
   const TensorInfo &getTensor(unsigned id) const { return tensors[id]; }
   llvm::ArrayRef<TensorGroup> getGroups() const { return groups; }
-  /// Total elements of the tensor set (v, dv, theta, dtheta).
+  /// Total paper elements of the tensor set (v, dv, theta, dtheta).
   int64_t getTensorSetElements() const { return tensorSetElements; }
+  /// The batch size: dimension 0 of the first input image (1 if none).
+  int64_t getBatchSize() const { return batchSize; }
   /// The tensor named `name`, or -1.
   int lookup(llvm::StringRef name) const;
   /// The tensor a value belongs to (through aliases and casts), or -1.
@@ -117,6 +131,7 @@ private:
   llvm::StringMap<unsigned> byName;
   llvm::DenseMap<mlir::Value, unsigned> byValue;
   int64_t tensorSetElements = 0;
+  int64_t batchSize = 1;
 
   unsigned add(TensorInfo info);
 };

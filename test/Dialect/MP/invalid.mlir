@@ -247,8 +247,41 @@ func.func @op_role_not_a_role(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @op_unknown_mp_attribute(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'mp.relu' op unknown mp dialect attribute 'mp.phase'}}
-  %y = mp.relu %x {mp.phase = 0 : i32} : tensor<4xf32>
+  // expected-error @+1 {{'mp.relu' op unknown mp dialect attribute 'mp.stage'}}
+  %y = mp.relu %x {mp.stage = 0 : i32} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @op_phase_not_a_phase(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.relu' op 'mp.phase' must be a #mp.phase attribute}}
+  %y = mp.relu %x {mp.phase = 1 : i32} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @op_phase_forward(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.relu' op 'mp.phase' may only mark an op as backward (built by a gradient rule), got forward}}
+  %y = mp.relu %x {mp.phase = #mp.phase<forward>} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @op_phase_on_an_optimizer_op(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, %lr: tensor<f32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'mp.sgd' op 'mp.phase' cannot mark an optimizer op as backward}}
+  %p2, %m2 = mp.sgd %p, %g, %m, %lr momentum 9.0e-01 weight_decay 5.0e-04 {mp.phase = #mp.phase<backward>}
+      : (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>) -> (tensor<4x3xf32>, tensor<4x3xf32>)
+  return %p2 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @op_phase_on_a_non_training_op(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'arith.addf' op 'mp.phase' marks ops of a training step; this op has no phase}}
+  %y = arith.addf %x, %x {mp.phase = #mp.phase<backward>} : tensor<4xf32>
   return %y : tensor<4xf32>
 }
 

@@ -12,19 +12,22 @@ assert report.validate(rep) == [], report.validate(rep)
 
 fn = rep["functions"][0]
 ts = [t for t in fn["tensors"] if t["kind"] != "state"]
-elements = sum(t["elements"] for t in ts)
-bits = sum(t["elements"] * t["bits"] for t in ts)
+# The paper's model counts paper elements (a scalar loss at the batch size).
+elements = sum(t["paper_elements"] for t in ts)
+bits = sum(t["paper_elements"] * t["bits"] for t in ts)
+assert all(t["paper_elements"] == t["elements"] for t in ts if t["shape"]), ts
+assert all(t["bytes_high"] == 2 * t["paper_elements"] for t in ts)
 paper = fn["totals"]["paper"]
 assert paper["elements"] == elements, (paper["elements"], elements)
 assert paper["bits"] == bits, (paper["bits"], bits)
 assert paper["bits_all16"] == 16 * elements
 ratio = (16 * elements - bits) / (16 * elements) * 2
 assert abs(paper["bit_ratio"] - ratio) < 1e-12
-demoted = sum(t["elements"] for t in ts if t["demoted"])
+demoted = sum(t["paper_elements"] for t in ts if t["demoted"])
 assert abs(paper["selection_ratio"] - demoted / elements) < 1e-12
 for g in fn["groups"]:
     members = [t for t in ts if t["group"] == g["id"]]
-    assert g["elements"] == sum(t["elements"] for t in members), g
+    assert g["elements"] == sum(t["paper_elements"] for t in members), g
     assert g["tensors"] == len(members), g
 
 # Damaged copies are rejected with a precise path.

@@ -6,7 +6,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Dialect registration and verification of the discardable `mp.*` attributes
-// (`mp.role`, `mp.name`) on operations, function arguments and results.
+// (`mp.role`, `mp.name`, `mp.phase`) on operations, function arguments and
+// results, and the phase an op was built in.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,21 @@ void MPDialect::initialize() {
 #include "mp/Dialect/MP/IR/MPOps.cpp.inc"
       >();
   registerAttributes();
+}
+
+Phase mp::detail::getBuiltPhase(Operation *op, Phase kindPhase) {
+  if (auto phase = op->getAttrOfType<PhaseAttr>(MPDialect::getPhaseAttrName()))
+    return phase.getValue();
+  return kindPhase;
+}
+
+Role mp::detail::getBuiltRole(Operation *op, Phase kindPhase, Role kindRole) {
+  Phase built = getBuiltPhase(op, kindPhase);
+  if (built == kindPhase)
+    return kindRole;
+  // Only backward marks verify (verifyOperationAttribute): a forward kind's
+  // value built by a gradient rule is an activation gradient.
+  return Role::activation_grad;
 }
 
 /// Roles a function argument may carry; the others are produced by ops.
@@ -112,6 +128,22 @@ LogicalResult MPDialect::verifyOperationAttribute(Operation *op,
   if (attr.getName() == getRoleAttrName()) {
     if (!isa<RoleAttr>(attr.getValue()))
       return op->emitOpError() << "'mp.role' must be a #mp.role attribute";
+    return success();
+  }
+  if (attr.getName() == getPhaseAttrName()) {
+    auto phase = dyn_cast<PhaseAttr>(attr.getValue());
+    if (!phase)
+      return op->emitOpError() << "'mp.phase' must be a #mp.phase attribute";
+    if (phase.getValue() != Phase::backward)
+      return op->emitOpError()
+             << "'mp.phase' may only mark an op as backward (built by a "
+                "gradient rule), got " << stringifyPhase(phase.getValue());
+    if (!isa<TrainingOpInterface>(op))
+      return op->emitOpError()
+             << "'mp.phase' marks ops of a training step; this op has no phase";
+    if (op->hasTrait<OptimizerPhase>())
+      return op->emitOpError()
+             << "'mp.phase' cannot mark an optimizer op as backward";
     return success();
   }
   StringRef name = attr.getName().getValue();

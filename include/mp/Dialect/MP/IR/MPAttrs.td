@@ -70,6 +70,12 @@ def MP_RoleAttr : EnumAttr<MP_Dialect, MP_Role, "role"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+// `mp.phase = #mp.phase<backward>` marks an op of a forward kind (mp.split,
+// mp.concat, mp.mul, ...) that a gradient rule built for the backward pass.
+def MP_PhaseAttr : EnumAttr<MP_Dialect, MP_Phase, "phase"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 //===----------------------------------------------------------------------===//
 // FormatAttr
 //===----------------------------------------------------------------------===//

@@ -39,6 +39,9 @@ def MP_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getNameAttrName() { return "mp.name"; }
     /// Discardable attribute giving a function argument or result its role.
     static constexpr ::llvm::StringLiteral getRoleAttrName() { return "mp.role"; }
+    /// Discardable attribute on an op of a forward kind that a gradient rule
+    /// built: its phase is the attribute's (backward), not its kind's.
+    static constexpr ::llvm::StringLiteral getPhaseAttrName() { return "mp.phase"; }
   }];
 }
 

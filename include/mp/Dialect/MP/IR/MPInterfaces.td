@@ -18,17 +18,25 @@ def MP_TrainingOpInterface : OpInterface<"TrainingOpInterface"> {
     result in the paper's terms (activation v, activation gradient dv, weight
     gradient dtheta, ...). Analyses use this interface, never op names.
 
-    The default implementations read the phase trait of the op
-    (`ForwardPhase`, `BackwardPhase`, `OptimizerPhase`); ops whose results have
-    mixed roles override `getResultRole`.
+    The phase belongs to the op that was built, not to its kind: a gradient
+    rule may build an op of a forward kind (the gradient of mp.concat is an
+    mp.split, that of mp.mul an mp.mul), and mp-build-training-step marks
+    every such op with `mp.phase = #mp.phase<backward>`. The default
+    implementations read that attribute first, then the phase trait of the
+    op (`ForwardPhase`, `BackwardPhase`, `OptimizerPhase`); the results of a
+    marked op are activation gradients. Ops whose results have mixed roles
+    override `getResultRole`.
   }];
   let methods = [
     InterfaceMethod<"Returns the phase this op belongs to.", "::mp::Phase",
-      "getPhase", (ins), [{}], [{ return ConcreteOp::kPhase; }]>,
+      "getPhase", (ins), [{}], [{
+        return ::mp::detail::getBuiltPhase($_op.getOperation(), ConcreteOp::kPhase);
+      }]>,
     InterfaceMethod<"Returns the role of result `index`.", "::mp::Role",
       "getResultRole", (ins "unsigned":$index), [{}], [{
         (void)index;
-        return ConcreteOp::kDefaultRole;
+        return ::mp::detail::getBuiltRole($_op.getOperation(), ConcreteOp::kPhase,
+                                          ConcreteOp::kDefaultRole);
       }]>,
   ];
 }

@@ -46,6 +46,15 @@ public:
   static constexpr Role kDefaultRole = Role::master_weight;
 };
 
+namespace detail {
+/// The phase of `op` as built: its `mp.phase` attribute where a gradient rule
+/// marked it, else `kindPhase`, the phase of its kind.
+Phase getBuiltPhase(mlir::Operation *op, Phase kindPhase);
+/// The default role of the results of `op` as built: `kindRole` unless the
+/// op is marked with a phase other than its kind's, then that phase's role.
+Role getBuiltRole(mlir::Operation *op, Phase kindPhase, Role kindRole);
+} // namespace detail
+
 } // namespace mp
 
 #endif // MP_DIALECT_MP_IR_MPTRAITS_H
