@@ -51,7 +51,8 @@ void mp::registerMPDialects(mlir::DialectRegistry &registry) {
 }
 
 void mp::registerAllMPPasses() {
-  // Upstream passes mp pipelines and tests use; hand-picked (STYLE.md B12).
+  // Upstream passes mp pipelines and tests use; hand-picked, so the tools
+  // register only what they use.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The paper's precision assignment (PAPER.md 3, 5.4, 6) over the tensors and
+// The paper's precision assignment (docs/Paper.md 3, 5.4, 6) over the tensors and
 // groups of TrainingGraphAnalysis, then the casts that emulate the chosen
 // storage formats.
 //
@@ -34,7 +34,7 @@ using namespace mlir;
 using namespace mp;
 
 namespace {
-/// High and low candidate formats per tensor kind (PAPER.md 3.1).
+/// High and low candidate formats per tensor kind (docs/Paper.md 3.1).
 struct Candidates {
   FormatAttr hi, hiGrad, loWeight, loAct, loGrad, loWgrad;
 
@@ -125,7 +125,7 @@ static std::string percent(double x) {
   return s;
 }
 
-/// Tensors the first/last exclusion keeps high (PAPER.md 6): the image, all
+/// Tensors the first/last exclusion keeps high (docs/Paper.md 6): the image, all
 /// tensors of the first and of the last GEMM, all of the last group, and the
 /// classifier's input.
 static llvm::DenseSet<unsigned> firstLastTensors(const TrainingGraph &g) {
@@ -278,7 +278,7 @@ static SmallVector<unsigned> demotionOrder(const TrainingGraph &g,
     ids.push_back(group.id);
   if (order == "largest" || order == "smallest") {
     bool largest = order == "largest";
-    // Ties go to the earlier group (PAPER.md 3.3).
+    // Ties go to the earlier group (docs/Paper.md 3.3).
     llvm::stable_sort(ids, [&](unsigned x, unsigned y) {
       int64_t ex = g.getGroups()[x].numElements;
       int64_t ey = g.getGroups()[y].numElements;
@@ -374,7 +374,7 @@ AssignPrecisionPass::decideOurs(const TrainingGraph &g, const Candidates &c,
 }
 
 //===----------------------------------------------------------------------===//
-// Casts (PAPER.md 5.4)
+// Casts (docs/Paper.md 5.4)
 //===----------------------------------------------------------------------===//
 
 static CastOp createCast(OpBuilder &b, Location loc, Value v, FormatAttr f,

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// PAPER.md 4: after every step, a low-precision weight or activation whose
+// docs/Paper.md 4: after every step, a low-precision weight or activation whose
 // overflow share reaches a threshold is switched to the high format for the
 // rest of training. A compiler cannot recompile per step, so every such cast
 // becomes mp.guarded_cast: a flag argument chooses the format and the step

@@ -232,7 +232,7 @@ static void printTable(const StepReport &r, bool withTensors,
                        100.0 * group.numElements / g.getTensorSetElements(),
                        group.tensors.size(),
                        groupDecision(g, a, group.id).data());
-  os << "paper model (PAPER.md 2): " << mib(r.paper.bits / 8) << " (fp32 "
+  os << "paper model (docs/Paper.md 2): " << mib(r.paper.bits / 8) << " (fp32 "
      << mib(r.paper.bitsF32 / 8) << ", all-16-bit " << mib(r.paper.bitsAll16 / 8)
      << "); low-precision ratio: bits " << llvm::format("%.4f", r.paper.bitRatio)
      << ", selection " << llvm::format("%.4f", r.paper.selectionRatio) << "\n";

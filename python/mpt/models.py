@@ -1,6 +1,6 @@
 """Model zoo: forward graphs (model + cross-entropy loss) as mp IR.
 
-The CIFAR models follow the paper's code (PAPER.md 7.1, the kuangliu/
+The CIFAR models follow the paper's code (docs/Paper.md 7.1, the kuangliu/
 pytorch-cifar variants with width multipliers): the ops are emitted in the
 order of the reference `forward` functions, parameters and running
 statistics are named as in the PyTorch `state_dict` (which, for these

@@ -107,7 +107,7 @@ class Classifier(nn.Module):
 
 
 # ----------------------------------------------------------------------------
-# The four CIFAR models (PAPER.md 7.1), forward in their reference order
+# The four CIFAR models (docs/Paper.md 7.1), forward in their reference order
 # ----------------------------------------------------------------------------
 
 def _r(width):

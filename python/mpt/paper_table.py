@@ -140,7 +140,7 @@ def compare_config(model, classes, width, mp_opt, workdir, jobs=2):
 
 
 def _in_window(r, sel):
-    """The official driver's acceptance window for target r (PAPER.md 3.4)."""
+    """The official driver's acceptance window for target r (docs/Paper.md 3.4)."""
     if r in (0.0, 1.0):
         return True
     return r - TOL <= sel <= r + 0.1 + TOL
@@ -158,7 +158,7 @@ def render(rows):
             "agrees" if not diffs else "**differs**: " + "; ".join(diffs[:3])))
     out += ["", "πours(r): realised selection ratio and (demoted groups); "
             "a ratio outside the official driver's window [r, r + 0.1] is struck "
-            "through: that run would not train (PAPER.md 3.4). Bit ratio in the JSON.",
+            "through: that run would not train (docs/Paper.md 3.4). Bit ratio in the JSON.",
             "",
             "| model | dataset | width | " + " | ".join("r=%g" % r for r in RATIOS[1:]) + " |",
             "|---|---|---|" + "---:|" * (len(RATIOS) - 1)]

@@ -15,9 +15,9 @@
 // REPORT: policy: {{.*}}policy=ours ratio=0.5
 // REPORT: conv1 v activation forward 1 2x2x4x4 128 64 paper_143
 // COM: The loss and its gradient (group 3, kept high) count the batch size,
-// COM: 2 elements each (PAPER.md 2.1).
+// COM: 2 elements each (docs/Paper.md 2.1).
 // REPORT: loss v loss forward 3 scalar 4 2 paper_169
-// REPORT: paper model (PAPER.md 2): 687 B (fp32 2184 B, all-16-bit 1092 B)
+// REPORT: paper model (docs/Paper.md 2): 687 B (fp32 2184 B, all-16-bit 1092 B)
 
 // IR-NOT: == @tiny_train_step
 // IR: func.func @tiny(

@@ -71,7 +71,7 @@
 // BUDGETALL: peak_bytes=876
 // BUDGETALL-NOT: {{[0-9]}} {{.*}} low{{$}}
 
-// pi_op without the first/last exclusion, tensor by tensor (PAPER.md 6).
+// pi_op without the first/last exclusion, tensor by tensor (docs/Paper.md 6).
 // RUN: mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-assign-precision="policy=op keep-first-last=false" --mp-report -o /dev/null | FileCheck %s --check-prefix=OP
 // OP: policy=op
 // OP-DAG: {{^}}input {{.*}} paper_143 {{.*}}input of a GEMM
@@ -126,7 +126,7 @@
 // FP32-NOT: mp.cast
 // FP32: return
 
-// Where the casts go (PAPER.md 5.4), for ratio=1 (every tensor low).
+// Where the casts go (docs/Paper.md 5.4), for ratio=1 (every tensor low).
 // RUN: mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-assign-precision="ratio=1" | FileCheck %s --check-prefix=CASTS
 // CASTS-LABEL: func.func @tiny_train_step(
 //  CASTS-SAME:   %[[X:[a-z0-9]+]]: tensor<2x1x4x4xf32> {mp.name = "input"

@@ -3,7 +3,7 @@
 // RUN: not mp-opt %S/Inputs/tiny-cnn.mlir --mp-build-training-step --mp-assign-precision="ratio=0.5" --mp-instrument-promotion --mp-instrument-promotion 2>&1 | FileCheck %s --check-prefix=TWICE
 
 // With groups 1 and 2 demoted, the guarded tensors are their weights and
-// activations (PAPER.md 4.2): conv2.weight, fc.weight, fc.bias, conv1,
+// activations (docs/Paper.md 4.2): conv2.weight, fc.weight, fc.bias, conv1,
 // relu1, conv2, pool. Gradients keep plain casts.
 // CHECK-LABEL: func.func @tiny_train_step(
 //  CHECK-SAME:   %[[FLAGS:[a-z0-9]+]]: tensor<7xi1> {mp.name = "promoted", mp.role = #mp.role<flag>}

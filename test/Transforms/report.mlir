@@ -40,10 +40,10 @@
 // TABLE: policy: {{.*}}policy=ours ratio=0.5 selection_ratio=0.7656
 // TABLE: tensor kind role phase group shape bytes@16 bytes@8 format why
 // TABLE: conv1 v activation forward 1 2x2x4x4 128 64 paper_143 group 1 (conv1, share 48.35%, rank 1/4 by largest) demoted; cumulative share 48.35%
-// TABLE: paper model (PAPER.md 2): 687 B (fp32 2184 B, all-16-bit 1092 B); low-precision ratio: bits 0.7418, selection 0.7656
+// TABLE: paper model (docs/Paper.md 2): 687 B (fp32 2184 B, all-16-bit 1092 B); low-precision ratio: bits 0.7418, selection 0.7656
 // TABLE: saving vs fp32 68.54%, vs all-16-bit 37.09%
 // TABLE: peak model
 // TABLE: saving vs fp32
 
 // NONE: policy: none (no mp-assign-precision: everything f32)
-// NONE: paper model (PAPER.md 2): 2184 B
+// NONE: paper model (docs/Paper.md 2): 2184 B

@@ -13,7 +13,7 @@
 //   - llvm::APFloat, for formats with an APFloat twin (fp32, fp16, bf16,
 //     e4m3 = Float8E4M3FN, e5m2, the FNUZ and FiniteOnly variants), with the
 //     format's rounding mode and its overflow override applied afterwards;
-//   - a literal double-precision transcription of PAPER.md 5.1-5.3 (scale by
+//   - a literal double-precision transcription of docs/Paper.md 5.1-5.3 (scale by
 //     the extra bias, add 2^emin for subnormals, round half away, clamp or
 //     inf) for specials = none with ties away (the paper's formats);
 //   - a direct double-precision rounding (scale, floor, ldexp) that covers
@@ -263,7 +263,7 @@ public:
   float viaAPFloat(float x) const;
   float viaPaper(float x) const;
   float direct(float x) const;
-  /// PAPER.md 4.1's overflow test: |x| >= the midpoint above max finite.
+  /// docs/Paper.md 4.1's overflow test: |x| >= the midpoint above max finite.
   bool isOverflow(float x) const {
     return !std::isnan(x) &&
            std::fabs(double(x)) >= (maxFinite + beyondMax) / 2;
@@ -298,7 +298,7 @@ FormatReference::FormatReference(FormatAttr attr)
       bias(attr.getBias()), specials(attr.getSpecials()),
       overflow(attr.getOverflow()),
       away(attr.getRounding() == RoundingMode::nearest_away) {
-  // PAPER.md 5.1: value = 1.f x 2^(E - bias); E = 0 holds subnormals
+  // docs/Paper.md 5.1: value = 1.f x 2^(E - bias); E = 0 holds subnormals
   // 0.f x 2^(1 - bias). ieee reserves the all-ones exponent; fn reserves the
   // all-ones code.
   emin = int(1 - bias);
@@ -340,7 +340,7 @@ std::string FormatReference::describe() const {
     if (paperApplies)
       checks += ", paper";
   } else if (paperApplies) {
-    primary = "paper kernel (PAPER.md 5.1-5.3)";
+    primary = "paper kernel (docs/Paper.md 5.1-5.3)";
   } else {
     primary = "direct";
     checks = "none";
@@ -407,7 +407,7 @@ float FormatReference::direct(float x) const {
 }
 
 float FormatReference::viaPaper(float x) const {
-  // PAPER.md 5.1-5.3, in double precision, where every step below is exact
+  // docs/Paper.md 5.1-5.3, in double precision, where every step below is exact
   // enough (53 bits against at most 24 + 1 needed).
   if (std::isnan(x))
     return kNaN;

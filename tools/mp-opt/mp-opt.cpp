@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Registers only the dialects and passes mp uses (STYLE.md B12), then hands
+// Registers only the dialects and passes mp uses, then hands
 // over to MlirOptMain.
 //
 //===----------------------------------------------------------------------===//

@@ -8,8 +8,8 @@
 // Compiles a forward graph (model + loss) through mp-build-training-step,
 // mp-assign-precision and mp-instrument-promotion, JIT-compiles the step and
 // the evaluation functions, and trains on real data: SGD with momentum and
-// weight decay, cosine learning rate, dynamic loss scaling (PAPER.md 5.6) and
-// precision promotion (PAPER.md 4). Every epoch it logs train loss/accuracy,
+// weight decay, cosine learning rate, dynamic loss scaling (docs/Paper.md 5.6) and
+// precision promotion (docs/Paper.md 4). Every epoch it logs train loss/accuracy,
 // test accuracy under the current assignment and in fp32, the loss-scale
 // range, skipped steps, promotions, the low-precision ratio and memory under
 // both models, as JSON lines; checkpoints make a resumed run identical to an
@@ -96,10 +96,10 @@ static cl::opt<int64_t> growthInterval("growth-interval",
     cl::desc("Overflow-free steps before the scale doubles (0: one epoch)"),
     cl::init(0), cl::cat(cat));
 static cl::opt<double> promotionThreshold("promotion-threshold",
-    cl::desc("Overflow share that promotes a tensor (PAPER.md 4.2)"),
+    cl::desc("Overflow share that promotes a tensor (docs/Paper.md 4.2)"),
     cl::init(0.01), cl::cat(cat));
 static cl::opt<std::string> promotionMode("promotion",
-    cl::desc("auto | on | off: promote overflowing tensors (PAPER.md 4); "
+    cl::desc("auto | on | off: promote overflowing tensors (docs/Paper.md 4); "
              "auto is on for --policy ours only, as in the paper, whose "
              "uniform-low baseline is never promoted"),
     cl::init("auto"), cl::cat(cat));
@@ -821,7 +821,7 @@ int main(int argc, char **argv) {
       } else if (!finite) {
         ++skipped;
       }
-      // Promotion (PAPER.md 4.2): overflow share of every low P and Y.
+      // Promotion (docs/Paper.md 4.2): overflow share of every low P and Y.
       if (countsIdx >= 0 && promote) {
         const int64_t *counts = results[countsIdx].as<int64_t>();
         uint8_t *flags = st.flags.as<uint8_t>();

@@ -8,7 +8,7 @@
 // Two memory models of one training step under a precision assignment (see
 // docs/Design/MemoryEstimate.md):
 //
-//  * `paper` (PAPER.md 2): the sum over the tensor set (v, dv, theta, dtheta)
+//  * `paper` (docs/Paper.md 2): the sum over the tensor set (v, dv, theta, dtheta)
 //    of elements x bits of the assigned format, activations at the batch size
 //    in the IR, f32 where nothing is assigned; both low-precision ratios.
 //  * `peak`: the largest number of bytes live at once over the step's
@@ -48,7 +48,7 @@ struct PrecisionAssignment {
 /// Storage bits of a format; 32 for null (f32).
 unsigned getStorageBits(FormatAttr format);
 
-/// PAPER.md 2: bits of the tensor set and the two low-precision ratios.
+/// docs/Paper.md 2: bits of the tensor set and the two low-precision ratios.
 struct PaperMemory {
   int64_t elements = 0;  ///< elements of the tensor set
   int64_t bits = 0;      ///< under the assignment

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The training graph of one training-step function in the paper's terms
-// (PAPER.md 1-3): every activation v (the paper's Y), activation gradient dv
+// (docs/Paper.md 1-3): every activation v (the paper's Y), activation gradient dv
 // (GY), weight theta (P) and weight gradient dtheta (GP), plus the state the
 // paper leaves out (master weights, momenta, BN statistics, labels), each with
 // its role, phase, producing layer, shape and group.
@@ -76,7 +76,7 @@ struct TensorInfo {
   llvm::SmallVector<int64_t, 4> shape;
   /// Elements of the value as stored.
   int64_t numElements = 0;
-  /// Elements as the paper's model counts them (PAPER.md 2.1: activation-like
+  /// Elements as the paper's model counts them (docs/Paper.md 2.1: activation-like
   /// tensors at one image times the batch size): numElements, except for a
   /// scalar v or dv (the loss and its gradient), which counts batch-size
   /// elements.

@@ -74,17 +74,17 @@ def MPAssignPrecisionPass : Pass<"mp-assign-precision", "::mlir::ModuleOp"> {
 
     * `fp32`: nothing is rounded; `uniform-high` / `uniform-low`: every
       tensor at its high / low candidate (the paper's uniform baselines);
-    * `op`: the HFP8 policy (PAPER.md 6): GEMM weights and GEMM inputs low,
+    * `op`: the HFP8 policy (docs/Paper.md 6): GEMM weights and GEMM inputs low,
       GEMM output gradients low, weight gradients at `lo-wgrad`, the rest
       high;
-    * `ours`: the paper's pi_ours(r) (PAPER.md 3.3): groups sorted by their
+    * `ours`: the paper's pi_ours(r) (docs/Paper.md 3.3): groups sorted by their
       element share (`order`), the smallest prefix whose share reaches
       `ratio` is demoted; or, with `budget`, the smallest prefix whose peak
       memory fits the budget.
 
     `keep-first-last` keeps the input image, the first GEMM's tensors, the
     last group and the classifier's input high (default: on for `op` only).
-    It then inserts `mp.cast` ops where the paper rounds (PAPER.md 5.4):
+    It then inserts `mp.cast` ops where the paper rounds (docs/Paper.md 5.4):
     activations after their producer, weights from the f32 master at the
     start of the step, activation gradients per consumer contribution (each
     operand of mp.grad_sum), weight gradients before the update. Every cast
@@ -159,7 +159,7 @@ def MPInstrumentPromotionPass
   let summary = "Turn low-precision casts of weights and activations into runtime guards";
   let description = [{
     Reads the `mp.precision` assignment of every training step and replaces
-    each `mp.cast` of a demoted weight or activation (the tensors PAPER.md 4.2
+    each `mp.cast` of a demoted weight or activation (the tensors docs/Paper.md 4.2
     monitors) by `mp.guarded_cast`, whose format a per-tensor flag selects at
     run time. The step gets one more argument, `promoted : tensor<Kxi1>`
     (role flag), and one more result, `overflow_counts : tensor<Kxi64>` (role

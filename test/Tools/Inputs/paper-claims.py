@@ -1,4 +1,4 @@
-"""Checks the claims PAPER.md states about the official code's figures on the
+"""Checks the claims docs/Paper.md states about the official code's figures on the
 JSON of `mpt paper-table`: the gap between the selection and the bit ratio,
 and the range of pi_op's bit ratio."""
 import json

@@ -1,5 +1,5 @@
 """Cross-checks an mp-report JSON: the validator accepts it, rejects damaged
-copies, and its totals agree with its own per-tensor rows (PAPER.md 2)."""
+copies, and its totals agree with its own per-tensor rows (docs/Paper.md 2)."""
 import copy
 import json
 import sys

@@ -2,7 +2,7 @@
 // gradient of mp.concat is an mp.split, that of mp.split an mp.concat, and
 // that of mp.mul two mp.mul. Those are backward ops (mp.phase) whose values
 // are activation gradients; only the mp.grad_sum results are dv tensors.
-// Tensors and elements (PAPER.md 2; the scalar loss counts the batch, 2):
+// Tensors and elements (docs/Paper.md 2; the scalar loss counts the batch, 2):
 //   group 0 (input): input v/dv 16+16, conv1.weight theta/dtheta 8+8     = 48
 //   group 1 (conv1): conv1 v/dv 32+32, split#0 16+16, split#1 16+16,
 //                    relu 16+16, mul 16+16, cat 32+32,

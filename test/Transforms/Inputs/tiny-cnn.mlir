@@ -5,7 +5,7 @@
 //   group 2 (conv2):  conv2 v/dv 64+64, pool v/dv 4+4,
 //                     fc.weight theta/dtheta 6+6, fc.bias 3+3             = 154
 //   group 3 (fc):     fc v/dv 6+6, log_softmax v/dv 6+6, loss v/dv 2+2   = 28
-//   (the scalar loss and its gradient count the batch size, PAPER.md 2.1)
+//   (the scalar loss and its gradient count the batch size, docs/Paper.md 2.1)
 //   total 546; shares 0.1832, 0.4835, 0.2821, 0.0513.
 func.func @tiny(%x: tensor<2x1x4x4xf32> {mp.role = #mp.role<input>, mp.name = "input"},
                 %y: tensor<2xi32> {mp.role = #mp.role<label>, mp.name = "label"},

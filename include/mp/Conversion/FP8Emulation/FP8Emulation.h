@@ -28,7 +28,7 @@ mlir::Value emitRoundToFormat(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value x, FormatAttr format);
 
 /// Emits an i1 that is true when |x| >= the format's overflow threshold
-/// (PAPER.md 4.1), inf included; NaN counts as no overflow. For fn formats
+/// (docs/Paper.md 4.1), inf included; NaN counts as no overflow. For fn formats
 /// with ties to even the threshold itself rounds down to max finite, so this
 /// flag and the cast's overflow differ exactly there.
 mlir::Value emitIsOverflow(mlir::OpBuilder &b, mlir::Location loc,

@@ -64,7 +64,7 @@ static const Preset kPresets[] = {
      RoundingMode::nearest_even},
     {"e5m2", 5, 2, 15, SpecialValues::ieee, OverflowMode::inf,
      RoundingMode::nearest_even},
-    // PAPER.md 5.1-5.3: no special codes, ties away from zero.
+    // docs/Paper.md 5.1-5.3: no special codes, ties away from zero.
     {"paper_143", 4, 3, 11, SpecialValues::none, OverflowMode::saturate,
      RoundingMode::nearest_away},
     {"paper_152", 5, 2, 15, SpecialValues::none, OverflowMode::inf,

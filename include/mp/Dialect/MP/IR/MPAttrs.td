@@ -138,7 +138,7 @@ def MP_FormatAttr : AttrDef<MP_Dialect, "Format"> {
     double getMinNormal() const;
     /// Smallest positive subnormal value.
     double getMinSubnormal() const;
-    /// The paper's overflow threshold (PAPER.md 4.1): the midpoint just above
+    /// The paper's overflow threshold (docs/Paper.md 4.1): the midpoint just above
     /// the largest finite value; |x| >= this counts as an overflow.
     double getOverflowThreshold() const;
     /// Whether rounding to this format is the identity on f32.

@@ -64,7 +64,7 @@ def MP_GuardedCastOp : MP_Op<"guarded_cast", [Pure,
     DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>]> {
   let summary = "Round to a low or a high format chosen at run time, counting overflows";
   let description = [{
-    The runtime guard of precision promotion (PAPER.md 4): rounds every
+    The runtime guard of precision promotion (docs/Paper.md 4): rounds every
     element of `input` to `high` when `promote` is true and to `low`
     otherwise, and returns in `overflows` the number of elements whose f32
     value (before rounding) has a magnitude at least `low`'s overflow
@@ -699,7 +699,7 @@ def MP_GradSumOp : MP_BwdOp<"grad_sum", [SameOperandsAndResultType],
     graph. `mp-build-training-step` emits exactly one per value that needs a
     gradient, so analyses find every tensor's gradient by following the use
     of `of`, and precision assignment rounds each contribution separately, as
-    the paper does (PAPER.md 5.4). `of` only names the tensor: its data is not
+    the paper does (docs/Paper.md 5.4). `of` only names the tensor: its data is not
     read, and lowering drops it.
 
     ```mlir
