@@ -706,6 +706,11 @@ void mp::buildMPGPUPipeline(OpPassManager &pm,
       nested.addPass(std::make_unique<MPGPUNativeCastsPass>());
     };
   buildMPToBuffersPipeline(pm, toBuffers);
+  // Every buffer freed at its last use (one managed allocation per buffer;
+  // no arena on the device yet).
+  MPPlanBuffersPassOptions planOptions;
+  planOptions.plan = false;
+  pm.addPass(createMPPlanBuffersPass(planOptions));
 
   // Buffers to managed memory, linalg to parallel loops, loops to kernels.
   pm.addPass(std::make_unique<MPGPUBuffersPass>());

@@ -10,7 +10,6 @@
 #include "mp/Conversion/Passes.h"
 #include "mp/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -37,6 +36,9 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
   // Fewer, larger loops: elementwise chains (BN, ReLU, casts) fuse.
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // CSE shared the zero accumulators and the padded copies; one per use lets
+  // each be written into its consumer's buffer and die with it.
+  pm.addNestedPass<func::FuncOp>(createMPRematerializePass());
 
   // Tensors to buffers, with identity layouts at function boundaries so the
   // runner can pass plain contiguous memrefs.
@@ -51,12 +53,12 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
     outParams.hoistStaticAllocs = options.hoistStaticAllocs;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
-  // Free every temporary: a training run calls the step thousands of times.
-  bufferization::buildBufferDeallocationPipeline(pm);
+  // No deallocation yet: mp-plan-buffers frees every buffer at its last use
+  // once the lowering has created all of them (docs/Design/MemoryPlanning.md).
 }
 
-void mp::buildMPCPUPipeline(OpPassManager &pm,
-                            const MPCPUPipelineOptions &options) {
+void mp::buildMPPlannedBuffersPipeline(OpPassManager &pm,
+                                       const MPCPUPipelineOptions &options) {
   MPBufferizeOptions toBuffers;
   toBuffers.outParams = options.outParams;
   toBuffers.hoistStaticAllocs = true;
@@ -73,6 +75,16 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  // Every buffer freed at its last use; with `plan-buffers` packed into one
+  // arena, a last argument that the runner allocates once.
+  MPPlanBuffersPassOptions planOptions;
+  planOptions.plan = options.planBuffers;
+  pm.addPass(createMPPlanBuffersPass(planOptions));
+}
+
+void mp::buildMPCPUPipeline(OpPassManager &pm,
+                            const MPCPUPipelineOptions &options) {
+  buildMPPlannedBuffersPipeline(pm, options);
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -80,7 +92,10 @@ void mp::buildMPCPUPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (options.vectorize)
     pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = options.countAllocations;
+  memrefToLLVM.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());

@@ -17,6 +17,8 @@
 #include "mp/Dialect/MP/IR/MPAttrs.h"
 #include "mp/Dialect/MP/IR/MPDialect.h"
 #include "mp/Pipelines/Pipelines.h"
+#include "mp/Runner/Allocations.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -46,7 +48,22 @@ using llvm::createStringError;
 #define MP_MLIR_LIB_DIR "/usr/lib/llvm-22/lib"
 #endif
 
-JitSession::~JitSession() = default;
+JitSession::~JitSession() {
+  for (void *arena : arenas)
+    countedFree(arena);
+}
+
+// What memref.alloc / memref.dealloc call in code lowered with
+// count-allocations (FinalizeMemRefToLLVM's generic allocation functions).
+extern "C" {
+static void *mpMemrefAlloc(size_t size) {
+  return countedAlignedAlloc(16, size);
+}
+static void *mpMemrefAlignedAlloc(size_t alignment, size_t size) {
+  return countedAlignedAlloc(alignment, size);
+}
+static void mpMemrefFree(void *ptr) { countedFree(ptr); }
+}
 
 static llvm::Error makeError(const llvm::Twine &msg) {
   return createStringError(std::errc::invalid_argument, "%s",
@@ -198,6 +215,8 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
     } else {
       MPCPUPipelineOptions pipelineOptions;
       pipelineOptions.vectorize = options.vectorize;
+      pipelineOptions.planBuffers = options.planBuffers;
+      pipelineOptions.countAllocations = true;
       buildMPCPUPipeline(pm, pipelineOptions);
     }
     if (failed(pm.run(*clone)))
@@ -207,6 +226,17 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
   }
   if (options.dumpLowered)
     clone->print(llvm::errs());
+  // mp-plan-buffers' figures, carried onto the LLVM functions.
+  for (FunctionSpec &spec : session->functions) {
+    auto fn = clone->lookupSymbol<LLVM::LLVMFuncOp>(spec.name);
+    if (!fn)
+      continue;
+    if (auto a = fn->getAttrOfType<IntegerAttr>(MPDialect::getArenaBytesAttrName()))
+      spec.arenaBytes = a.getInt();
+    if (auto a = fn->getAttrOfType<IntegerAttr>(MPDialect::getLivePeakBytesAttrName()))
+      spec.livePeakBytes = a.getInt();
+  }
+  session->arenas.assign(session->functions.size(), nullptr);
 
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
@@ -231,6 +261,26 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
   if (!engine)
     return engine.takeError();
   session->engine = std::move(*engine);
+  session->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, auto *fn) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_memref_to_llvm_alloc", &mpMemrefAlloc);
+    add("_mlir_memref_to_llvm_aligned_alloc", &mpMemrefAlignedAlloc);
+    add("_mlir_memref_to_llvm_free", &mpMemrefFree);
+    return symbols;
+  });
+  // Generate the code now, not on the first call: the compiler's peak memory
+  // is then over before any arena exists, and given back to the system.
+  for (const FunctionSpec &spec : session->functions)
+    if (auto fn = session->engine->lookupPacked("_mlir_ciface_" + spec.name);
+        !fn)
+      return fn.takeError();
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
   return std::move(session);
 }
 
@@ -295,12 +345,26 @@ llvm::Error JitSession::invokeInto(llvm::StringRef name,
       return err;
 
   size_t n = args.size() + results.size();
-  std::vector<llvm::SmallVector<int64_t, 11>> descs(n);
-  llvm::SmallVector<void *> descPtrs(n), packed(n);
+  bool hasArena = spec->arenaBytes > 0;
+  std::vector<llvm::SmallVector<int64_t, 11>> descs(n + hasArena);
+  llvm::SmallVector<void *> descPtrs(n + hasArena), packed(n + hasArena);
   for (size_t i = 0; i < n; ++i) {
     const HostTensor &t =
         i < args.size() ? *args[i] : *results[i - args.size()];
     buildDescriptor(t, descs[i]);
+  }
+  if (hasArena) {
+    // The step's buffers: allocated on the first call, reused by every call.
+    void *&arena = arenas[index.lookup(name)];
+    if (!arena)
+      arena = countedAlignedAlloc(64, spec->arenaBytes);
+    if (!arena)
+      return makeError("@" + name + ": cannot allocate its " +
+                       llvm::Twine(spec->arenaBytes) + "-byte arena");
+    auto ptr = reinterpret_cast<int64_t>(arena);
+    descs[n].assign({ptr, ptr, 0, spec->arenaBytes, 1});
+  }
+  for (size_t i = 0; i < descs.size(); ++i) {
     descPtrs[i] = descs[i].data();
     packed[i] = &descPtrs[i];
   }

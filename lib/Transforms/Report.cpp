@@ -9,6 +9,7 @@
 
 #include "mp/Analysis/MemoryEstimate.h"
 #include "mp/Analysis/TrainingGraph.h"
+#include "mp/Dialect/MP/IR/MPDialect.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/FileUtilities.h"
@@ -40,6 +41,9 @@ struct StepReport {
   PaperMemory paper, paperF32, paperAll16;
   PeakMemory peak, peakF32, peakAll16;
   DictionaryAttr policy;
+  /// From mp-annotate-arena, when it ran: the lowered step's planned arena
+  /// and its live-buffer peak (bytes; -1 when absent).
+  int64_t arenaBytes = -1, livePeakBytes = -1;
 };
 } // namespace
 
@@ -161,6 +165,13 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
   json::Object totals;
   totals["paper"] = std::move(paper);
   totals["peak"] = std::move(peak);
+  if (r.arenaBytes >= 0) {
+    json::Object planned;
+    planned["arena_bytes"] = r.arenaBytes;
+    planned["live_peak_bytes"] = r.livePeakBytes;
+    planned["with_persistent_bytes"] = r.arenaBytes + r.peak.persistentBytes;
+    totals["planned"] = std::move(planned);
+  }
   fn["totals"] = std::move(totals);
   return json::Value(std::move(fn));
 }
@@ -251,7 +262,12 @@ static void printTable(const StepReport &r, bool withTensors,
      << ", vs all-16-bit "
      << llvm::format("%.2f%%",
                      100 * saving(r.peak.peakBytes, r.peakAll16.peakBytes))
-     << "\n";
+     << "\n";  if (r.arenaBytes >= 0)
+    os << "planned arena (mp-plan-buffers, the lowered step's temporaries): "
+       << mib(r.arenaBytes) << " (live-buffer peak " << mib(r.livePeakBytes)
+       << "); with the persistent state " << mib(r.arenaBytes +
+                                                  r.peak.persistentBytes)
+       << "\n";
 }
 
 void ReportPass::runOnOperation() {
@@ -299,6 +315,12 @@ void ReportPass::runOnOperation() {
     r.peakF32 = estimatePeakMemory(*e.graph, f32);
     r.peakAll16 = estimatePeakMemory(*e.graph, all16);
     r.policy = fn->getAttrOfType<DictionaryAttr>("mp.precision_policy");
+    if (auto a = fn->getAttrOfType<IntegerAttr>(
+            MPDialect::getArenaBytesAttrName()))
+      r.arenaBytes = a.getInt();
+    if (auto a = fn->getAttrOfType<IntegerAttr>(
+            MPDialect::getLivePeakBytesAttrName()))
+      r.livePeakBytes = a.getInt();
     if (format == "json")
       functions.push_back(toJson(r, tensors));
     else

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mp/InitMP.h"
+#include "mp/Runner/Allocations.h"
 #include "mp/Runner/JitSession.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -70,6 +71,16 @@ static cl::opt<bool>
               cl::desc("Compile with mp-cpu-pipeline's vectorize option "
                        "(--vectorize=false: scalar loop nests, the reference)"),
               cl::init(true));
+static cl::opt<bool> planBuffers(
+    "plan-buffers",
+    cl::desc("Pack each function's buffers into one arena allocated once "
+             "(mp-plan-buffers; false: malloc at first use, free at last)"),
+    cl::init(true));
+static cl::opt<bool> printMemory(
+    "memory",
+    cl::desc("Print the planned arena, the live-buffer peak and the bytes the "
+             "compiled code really allocated (peak, allocations per call)"),
+    cl::init(false));
 static cl::opt<std::string>
     device("device",
            cl::desc("Where to run: cpu | cuda (mp-gpu-pipeline, docs/GPU.md)"),
@@ -170,6 +181,7 @@ int main(int argc, char **argv) {
   JitOptions options;
   options.dumpLowered = dumpLowered;
   options.vectorize = vectorize;
+  options.planBuffers = planBuffers;
   options.device = device;
   options.chip = chip;
   auto compileStart = std::chrono::steady_clock::now();
@@ -218,6 +230,7 @@ int main(int argc, char **argv) {
     argPtrs.push_back(&t);
 
   SmallVector<HostTensor> results;
+  resetAllocationPeak();
   for (unsigned it = 0; it < warmup; ++it)
     if (llvm::Error err = session->invoke(function, argPtrs, results))
       return fail(llvm::toString(std::move(err)));
@@ -240,6 +253,16 @@ int main(int argc, char **argv) {
                << function << " ran " << times.size() << " times: mean "
                << llvm::format("%.3f", 1e3 * total / times.size())
                << " ms, min " << llvm::format("%.3f", 1e3 * best) << " ms\n";
+
+  if (printMemory) {
+    AllocationStats stats = getAllocationStats();
+    unsigned calls = warmup + times.size();
+    llvm::outs() << "memory: arena " << spec->arenaBytes
+                 << " B planned, live peak " << spec->livePeakBytes
+                 << " B; allocated peak " << stats.peakBytes << " B, "
+                 << llvm::format("%.1f", double(stats.allocations) / calls)
+                 << " allocations per call\n";
+  }
 
   if (printResults)
     for (auto [i, t] : llvm::enumerate(results))

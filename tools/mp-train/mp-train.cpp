@@ -21,6 +21,7 @@
 #include "mp/Analysis/TrainingGraph.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
 #include "mp/InitMP.h"
+#include "mp/Runner/Allocations.h"
 #include "mp/Runner/Datasets.h"
 #include "mp/Runner/JitSession.h"
 #include "mp/Transforms/Passes.h"
@@ -131,6 +132,11 @@ static cl::opt<std::string> resumeDir("resume",
 static cl::opt<std::string> saveDir("save",
     cl::desc("Write the final weights here as .npy"), cl::cat(cat));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress display"), cl::cat(cat));
+static cl::opt<bool> planBuffers(
+    "plan-buffers",
+    cl::desc("Pack the step's buffers into one arena allocated once "
+             "(mp-plan-buffers; false: malloc at first use, free at last)"),
+    cl::init(true), cl::cat(cat));
 static cl::opt<int64_t> logSteps("log-steps",
     cl::desc("Also log every N-th step's loss (0: epochs only)"), cl::init(0),
     cl::cat(cat));
@@ -635,6 +641,7 @@ int main(int argc, char **argv) {
     }
 
   JitOptions jitOptions;
+  jitOptions.planBuffers = planBuffers;
   jitOptions.device = device;
   jitOptions.chip = chip;
   auto jitOr = JitSession::create(*mixed, jitOptions);
@@ -711,7 +718,10 @@ int main(int argc, char **argv) {
                       {"epochs", int64_t(epochs)},
                       {"seed", int64_t(seed)},
                       {"guards", int64_t(guardList.size())},
-                      {"compile_seconds", compileSec}};
+                      {"compile_seconds", compileSec},
+                      {"plan_buffers", bool(planBuffers)},
+                      {"step_arena_bytes", step->arenaBytes},
+                      {"step_live_peak_bytes", step->livePeakBytes}};
   if (st.step == 0)
     emit(std::move(config));
   bool tty = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
@@ -914,6 +924,9 @@ int main(int argc, char **argv) {
     ep["paper_bytes_fp32"] = paper.bitsF32 / 8;
     ep["paper_bytes_all16"] = paper.bitsAll16 / 8;
     ep["peak_bytes"] = peak.peakBytes;
+    // Measured: every byte that compiled code (step, evaluations and their
+    // arenas) held at once since the start.
+    ep["allocated_peak_bytes"] = getAllocationStats().peakBytes;
     if (!quiet)
       llvm::errs() << (tty ? "\r\x1b[K" : "")
                    << llvm::format(

@@ -36,13 +36,26 @@ struct MPCPUPipelineOptions
       llvm::cl::desc("Vector register width for mp-tile-and-vectorize "
                      "(0: the host's)"),
       llvm::cl::init(0)};
+  Option<bool> planBuffers{
+      *this, "plan-buffers",
+      llvm::cl::desc("Pack the buffers of each function into one arena, its "
+                     "last argument (mp-plan-buffers); false: malloc at first "
+                     "use and free at last use"),
+      llvm::cl::init(true)};
+  Option<bool> countAllocations{
+      *this, "count-allocations",
+      llvm::cl::desc("Allocate through _mlir_memref_to_llvm_aligned_alloc / "
+                     "_mlir_memref_to_llvm_free (the runner's counting "
+                     "allocator) instead of aligned_alloc / free"),
+      llvm::cl::init(false)};
 };
 
 /// The front half shared by mp-cpu-pipeline and mp-gpu-pipeline: guarded
 /// casts expanded, `beforeLowerCasts` (if set) run on the explicit casts, casts
 /// lowered to integer arithmetic, mp to linalg, annotations stripped,
 /// elementwise fusion, one-shot bufferization with identity layouts at
-/// function boundaries, optional out-params, and buffer deallocation.
+/// function boundaries and optional out-params. Nothing is freed yet: the
+/// caller adds mp-plan-buffers once it has created all its buffers.
 struct MPBufferizeOptions {
   bool outParams = true;
   bool hoistStaticAllocs = false;
@@ -50,6 +63,12 @@ struct MPBufferizeOptions {
 };
 void buildMPToBuffersPipeline(mlir::OpPassManager &pm,
                               const MPBufferizeOptions &options);
+
+/// The buffer half of mp-cpu-pipeline: buildMPToBuffersPipeline with
+/// out-params, mp-tile-and-vectorize and mp-plan-buffers. Its functions carry
+/// mp.arena_bytes / mp.live_peak_bytes (mp-annotate-arena reads them).
+void buildMPPlannedBuffersPipeline(mlir::OpPassManager &pm,
+                                   const MPCPUPipelineOptions &options);
 
 /// Builds mp-cpu-pipeline: mp (tensors) -> linalg -> buffers -> LLVM dialect,
 /// ready for the ExecutionEngine.

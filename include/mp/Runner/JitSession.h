@@ -39,6 +39,12 @@ struct TensorSpec {
 struct FunctionSpec {
   std::string name;
   std::vector<TensorSpec> args, results;
+  /// mp-plan-buffers' arena (bytes; 0 when the function has none), which the
+  /// session allocates on the first call and passes to every call.
+  int64_t arenaBytes = 0;
+  /// The most bytes of the function's buffers live at once (the lower bound
+  /// of any arena; what plan-buffers=false allocates at its peak).
+  int64_t livePeakBytes = 0;
 };
 
 struct JitOptions {
@@ -49,6 +55,10 @@ struct JitOptions {
   /// mp-cpu-pipeline's `vectorize` option: false lowers to scalar loop nests
   /// (the reference the vectorized code is tested against).
   bool vectorize = true;
+  /// mp-cpu-pipeline's `plan-buffers`: one arena per function, allocated once
+  /// by the session; false allocates each buffer at its first use and frees
+  /// it after its last (debugging, ASan).
+  bool planBuffers = true;
   /// Where the compiled functions run: "cpu" (mp-cpu-pipeline) or "cuda"
   /// (mp-gpu-pipeline and libmp_cuda_runtime.so; docs/GPU.md).
   std::string device = "cpu";
@@ -93,6 +103,9 @@ private:
   const char *(*cudaLastError)() = nullptr;
   void (*cudaClearError)() = nullptr;
   std::vector<FunctionSpec> functions;
+  /// One arena per function (null until its first call), from the counting
+  /// allocator of mp/Runner/Allocations.h.
+  std::vector<void *> arenas;
   llvm::StringMap<unsigned> index;
 };
 

@@ -235,4 +235,74 @@ def MPTileAndVectorizePass
                            "::mlir::vector::VectorDialect"];
 }
 
+def MPPlanBuffersPass : Pass<"mp-plan-buffers", "::mlir::ModuleOp"> {
+  let summary = "Free every buffer at its last use and pack the step's buffers into one arena";
+  let description = [{
+    Runs on bufferized functions instead of upstream's ownership-based
+    deallocation, which frees a buffer at the end of its block (a training
+    step is one block, so every temporary would live until it returns).
+
+    Each `memref.alloc` is followed through every memref derived from it
+    (subviews, reshapes, casts, loop results) to the ops of its block that
+    use it first and last. Buffers that leave their block (returned, yielded
+    by its terminator, passed to a call) are left alone. With `plan` (the
+    default), the statically shaped, identity-layout buffers of the entry
+    block get offsets in one byte arena, packed greedily by size so that two
+    buffers live at the same time never overlap, and become `memref.view`s
+    of it. The arena is a new last argument `memref<Nxi8>` of a
+    public function that nothing calls (the runner allocates it once per
+    run), otherwise one allocation per call. Every other buffer, and every
+    buffer with `plan=false` (debugging, ASan), is allocated just before its
+    first use and freed just after its last one, aligned to `alignment`.
+
+    Each function gets `mp.live_peak_bytes` (the most bytes of entry-block
+    buffers live at once, each rounded up to `alignment`: what `plan=false`
+    allocates at its peak, and the lower bound of any arena) and, with
+    `plan`, `mp.arena_bytes`. See docs/Design/MemoryPlanning.md.
+  }];
+  let options = [
+    Option<"plan", "plan", "bool", /*default=*/"true",
+           "Pack buffers into one arena (false: malloc at first use, free "
+           "at last use)">,
+    Option<"alignment", "alignment", "unsigned", /*default=*/"64",
+           "Alignment in bytes of every buffer (a power of two)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def MPAnnotateArenaPass : Pass<"mp-annotate-arena", "::mlir::ModuleOp"> {
+  let summary = "Record the planned arena of each function before lowering";
+  let description = [{
+    Lowers a copy of the module through the buffer half of mp-cpu-pipeline
+    (casts, mp to linalg, bufferization with out-params, tiling and
+    vectorization, mp-plan-buffers) and copies each function's
+    `mp.arena_bytes` and `mp.live_peak_bytes` back onto the same function of
+    the (unchanged) module, where mp-report prints them beside its liveness
+    model. The figures are the arena that mp-run and mp-train allocate.
+  }];
+  let options = [
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "As mp-cpu-pipeline's vectorize">,
+  ];
+}
+
+def MPRematerializePass
+    : Pass<"mp-rematerialize", "::mlir::func::FuncOp"> {
+  let summary = "Give every use of a fill or pad its own copy of the op";
+  let description = [{
+    On tensors, before bufferization: a `linalg.fill` (with the
+    `tensor.empty` it fills) or a `tensor.pad` whose result has several
+    users is cloned just before each user after the first. CSE merges such
+    identical ops (the zero accumulators of many convolutions, the forward
+    and backward padding of one activation); bufferized, the shared result
+    is one buffer that lives until its last user and is copied into every
+    accumulator. Recomputed per use, each fill writes straight into its
+    consumer's buffer and each padded copy lives only around its consumer
+    (docs/Design/MemoryPlanning.md). The values are unchanged.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MP_TRANSFORMS_PASSES_TD

@@ -163,6 +163,18 @@ LogicalResult MPDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'mp.guards' must be an array";
     return success();
   }
+  // Written by mp-plan-buffers.
+  if (attr.getName() == getArenaBytesAttrName() ||
+      attr.getName() == getLivePeakBytesAttrName()) {
+    auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!bytes || !bytes.getType().isSignlessInteger(64) ||
+        bytes.getInt() < 0)
+      return op->emitOpError()
+             << "'" << name << "' must be a non-negative i64 byte count";
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitOpError() << "'" << name << "' belongs on a function";
+    return success();
+  }
   return op->emitOpError() << "unknown mp dialect attribute '"
                            << attr.getName().getValue() << "'";
 }

@@ -42,6 +42,10 @@ def MP_Dialect : Dialect {
     /// Discardable attribute on an op of a forward kind that a gradient rule
     /// built: its phase is the attribute's (backward), not its kind's.
     static constexpr ::llvm::StringLiteral getPhaseAttrName() { return "mp.phase"; }
+    /// Written by mp-plan-buffers on a bufferized function: its arena size
+    /// and the most bytes of its buffers live at once (both i64, bytes).
+    static constexpr ::llvm::StringLiteral getArenaBytesAttrName() { return "mp.arena_bytes"; }
+    static constexpr ::llvm::StringLiteral getLivePeakBytesAttrName() { return "mp.live_peak_bytes"; }
   }];
 }
 

@@ -1,0 +1,77 @@
+//===- Rematerialize.cpp - One fill or pad per use ------------------------===//
+//
+// Licensed under the Apache License v2.0 with LLVM Exceptions.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "mp/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mp {
+#define GEN_PASS_DEF_MPREMATERIALIZEPASS
+#include "mp/Transforms/Passes.h.inc"
+} // namespace mp
+
+using namespace mlir;
+
+namespace {
+struct RematerializePass
+    : mp::impl::MPRematerializePassBase<RematerializePass> {
+  void runOnOperation() override;
+};
+} // namespace
+
+/// Whether `op` is cheap to recompute and worth not sharing: a fill of
+/// tensors or a pad.
+static bool isRecomputable(Operation *op) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    return fill.hasPureTensorSemantics();
+  return isa<tensor::PadOp>(op);
+}
+
+/// Clones `op` (and the tensor.empty a fill writes into, when that has no
+/// other use worth keeping) before `before`.
+static Value cloneBefore(Operation *op, Operation *before) {
+  OpBuilder b(before);
+  IRMapping map;
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    if (auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      map.map(empty.getResult(), b.clone(*empty)->getResult(0));
+  return b.clone(*op, map)->getResult(0);
+}
+
+void RematerializePass::runOnOperation() {
+  SmallVector<Operation *> candidates;
+  getOperation().walk([&](Operation *op) {
+    if (isRecomputable(op) && !op->getResult(0).hasOneUse() &&
+        !op->getResult(0).use_empty())
+      candidates.push_back(op);
+  });
+  for (Operation *op : candidates) {
+    Block *block = op->getBlock();
+    // Uses in the order of the ops (of op's block) that contain them.
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : op->getResult(0).getUses())
+      uses.push_back(&use);
+    auto anchor = [&](OpOperand *use) {
+      return block->findAncestorOpInBlock(*use->getOwner());
+    };
+    llvm::stable_sort(uses, [&](OpOperand *a, OpOperand *b) {
+      Operation *x = anchor(a), *y = anchor(b);
+      return x != y && x->isBeforeInBlock(y);
+    });
+    // The first user keeps the op; every later one gets its own copy, placed
+    // just before it (operands of `op` dominate op, hence the new place).
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      Operation *at = anchor(use);
+      if (!at)
+        continue;
+      use->set(cloneBefore(op, at));
+    }
+  }
+}
