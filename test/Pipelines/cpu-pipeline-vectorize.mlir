@@ -3,14 +3,18 @@
 // RUN: mp-opt %s --mp-cpu-pipeline="vector-bits=256" | FileCheck %s
 // RUN: mp-opt %s --mp-cpu-pipeline="vectorize=false" | FileCheck %s --check-prefix=SCALAR
 
-// mp-cpu-pipeline vectorizes after bufferization (and the deallocation
-// pipeline), before convert-linalg-to-loops takes what is left; the
-// `vectorize=false` reference keeps the scalar loop nests.
+// mp-cpu-pipeline vectorizes after bufferization, then plans the buffers
+// (mp-plan-buffers replaces upstream's deallocation pipeline), before
+// convert-linalg-to-loops takes what is left; the `vectorize=false`
+// reference keeps the scalar loop nests.
 
-// PIPELINE:      bufferization-lower-deallocations
+// PIPELINE:      mp-rematerialize
+// PIPELINE:      one-shot-bufferize
+// PIPELINE-NOT:  bufferization-lower-deallocations
 // PIPELINE:      func.func(
 // PIPELINE-NEXT:   mp-tile-and-vectorize{fma=true vector-bits=0}
 // PIPELINE-NEXT: ),
+// PIPELINE:      mp-plan-buffers{alignment=64 plan=true}
 // PIPELINE:      convert-linalg-to-loops
 // PIPELINE:      convert-vector-to-llvm{{.*}}reassociate-fp-reductions=false
 // PIPELINE:      finalize-memref-to-llvm
