@@ -66,12 +66,18 @@ void RematerializePass::runOnOperation() {
       return x != y && x->isBeforeInBlock(y);
     });
     // The first user keeps the op; every later one gets its own copy, placed
-    // just before it (operands of `op` dominate op, hence the new place).
-    for (OpOperand *use : llvm::drop_begin(uses)) {
+    // just before it (operands of `op` dominate op, hence the new place). All
+    // operands of one user share its copy.
+    Operation *first = anchor(uses.front());
+    DenseMap<Operation *, Value> copies;
+    for (OpOperand *use : uses) {
       Operation *at = anchor(use);
-      if (!at)
+      if (!at || at == first)
         continue;
-      use->set(cloneBefore(op, at));
+      Value &copy = copies[at];
+      if (!copy)
+        copy = cloneBefore(op, at);
+      use->set(copy);
     }
   }
 }

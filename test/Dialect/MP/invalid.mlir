@@ -1204,3 +1204,25 @@ func.func @all_finite_result_not_i1(%a: tensor<4xf32>) -> tensor<i32> {
   %ok = mp.all_finite %a : (tensor<4xf32>) -> tensor<i32>
   return %ok : tensor<i32>
 }
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'mp.arena_bytes' must be a non-negative i64 byte count}}
+func.func @arena_bytes_negative() attributes {mp.arena_bytes = -1 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'mp.live_peak_bytes' must be a non-negative i64 byte count}}
+func.func @live_peak_not_integer() attributes {mp.live_peak_bytes = "many"} {
+  return
+}
+
+// -----
+
+func.func @arena_bytes_not_on_function(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.relu' op 'mp.arena_bytes' belongs on a function}}
+  %y = mp.relu %x {mp.arena_bytes = 64 : i64} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
