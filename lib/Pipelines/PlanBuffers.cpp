@@ -156,13 +156,13 @@ static int64_t pack(MutableArrayRef<Buffer *> buffers, int64_t alignment) {
   return arena;
 }
 
-/// The most bytes live at once: at each position, every buffer whose
-/// interval contains it. The lower bound of any arena, and what per-buffer
-/// allocation at first use and free at last use reaches.
-static int64_t livePeak(ArrayRef<Buffer> buffers) {
+/// The most bytes of `block`'s buffers live at once: at each position, every
+/// buffer whose interval contains it. The lower bound of any arena, and what
+/// per-buffer allocation at first use and free at last use reaches.
+static int64_t livePeak(ArrayRef<Buffer> buffers, Block *block) {
   SmallVector<std::pair<unsigned, int64_t>> events;
   for (const Buffer &b : buffers) {
-    if (!b.first)
+    if (!b.first || b.alloc->getBlock() != block)
       continue;
     events.push_back({2 * b.start, b.bytes});
     events.push_back({2 * b.end + 1, -b.bytes});
@@ -228,11 +228,7 @@ LogicalResult PlanBuffersPass::planFunction(func::FuncOp fn,
 
   // Positions are per block: the peak is the entry block's (allocations in
   // nested blocks live only inside one op of it and are not counted).
-  SmallVector<Buffer> top;
-  for (const Buffer &b : kept)
-    if (b.alloc->getBlock() == entry)
-      top.push_back(b);
-  int64_t peak = livePeak(top);
+  int64_t peak = livePeak(kept, entry);
   auto i64 = IntegerType::get(ctx, 64);
   fn->setAttr(mp::MPDialect::getLivePeakBytesAttrName(), IntegerAttr::get(i64, peak));
   if (!plan)

@@ -34,8 +34,8 @@ static bool isRecomputable(Operation *op) {
   return isa<tensor::PadOp>(op);
 }
 
-/// Clones `op` (and the tensor.empty a fill writes into, when that has no
-/// other use worth keeping) before `before`.
+/// Clones `op` before `before`; a fill gets a clone of the tensor.empty it
+/// writes into too, so that no two fills share a destination.
 static Value cloneBefore(Operation *op, Operation *before) {
   OpBuilder b(before);
   IRMapping map;
