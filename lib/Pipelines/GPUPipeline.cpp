@@ -701,6 +701,7 @@ void mp::buildMPGPUPipeline(OpPassManager &pm,
   // with the native FP8 conversions claimed before the integer emulation.
   MPBufferizeOptions toBuffers;
   toBuffers.outParams = options.outParams;
+  toBuffers.donateState = options.donateState;
   if (options.nativeCasts && parseChip(chip) >= 89)
     toBuffers.beforeLowerCasts = [](OpPassManager &nested) {
       nested.addPass(std::make_unique<MPGPUNativeCastsPass>());

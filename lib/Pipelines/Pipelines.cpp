@@ -29,6 +29,9 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
     options.beforeLowerCasts(pm);
   pm.addPass(createMPLowerCastsPass());
   pm.addPass(createConvertMPToLinalgPass());
+  // Roles pair each new weight, momentum and BN statistic with its argument.
+  if (options.donateState)
+    pm.addPass(createMPDonateStatePass());
   // Roles and names describe tensors; out-params would inherit them wrongly.
   pm.addPass(createMPStripAnnotationsPass());
   pm.addPass(createCanonicalizerPass());
@@ -47,6 +50,8 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.donateState)
+    pm.addPass(createMPDropDonatedResultsPass());
   if (options.outParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.modifyPublicFunctions = true;
@@ -61,6 +66,7 @@ void mp::buildMPPlannedBuffersPipeline(OpPassManager &pm,
                                        const MPCPUPipelineOptions &options) {
   MPBufferizeOptions toBuffers;
   toBuffers.outParams = options.outParams;
+  toBuffers.donateState = options.donateState;
   toBuffers.hoistStaticAllocs = true;
   buildMPToBuffersPipeline(pm, toBuffers);
 

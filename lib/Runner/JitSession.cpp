@@ -32,6 +32,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstring>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -208,6 +209,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
     if (cuda) {
       MPGPUPipelineOptions gpuOptions;
       gpuOptions.chip = chip;
+      gpuOptions.donateState = options.donateState;
       std::string problem = validateMPGPUPipelineOptions(gpuOptions);
       if (!problem.empty())
         return makeError("mp-gpu-pipeline: " + problem);
@@ -216,6 +218,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       MPCPUPipelineOptions pipelineOptions;
       pipelineOptions.vectorize = options.vectorize;
       pipelineOptions.planBuffers = options.planBuffers;
+      pipelineOptions.donateState = options.donateState;
       pipelineOptions.countAllocations = true;
       buildMPCPUPipeline(pm, pipelineOptions);
     }
@@ -235,6 +238,22 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       spec.arenaBytes = a.getInt();
     if (auto a = fn->getAttrOfType<IntegerAttr>(MPDialect::getLivePeakBytesAttrName()))
       spec.livePeakBytes = a.getInt();
+    if (auto a = fn->getAttrOfType<DenseI64ArrayAttr>(
+            MPDialect::getResultsInArgsAttrName())) {
+      if (a.size() != int64_t(spec.results.size()))
+        return makeError("@" + spec.name + ": mp.results_in_args has " +
+                         llvm::Twine(a.size()) + " entries for " +
+                         llvm::Twine(spec.results.size()) + " results");
+      for (auto [r, j] : llvm::zip(spec.results, a.asArrayRef())) {
+        if (j >= int64_t(spec.args.size()) ||
+            (j >= 0 && (spec.args[j].shape != r.shape ||
+                        spec.args[j].kind != r.kind)))
+          return makeError("@" + spec.name +
+                           ": a result written into argument #" +
+                           llvm::Twine(j) + " does not match its type");
+        r.inArgument = int(j);
+      }
+    }
   }
   session->arenas.assign(session->functions.size(), nullptr);
 
@@ -344,15 +363,42 @@ llvm::Error JitSession::invokeInto(llvm::StringRef name,
                                           label(spec->results[i], i, "result")))
       return err;
 
-  size_t n = args.size() + results.size();
+  // The compiled signature: the arguments (a result computed in place takes
+  // its argument's slot), the other results as out-params, the arena.
+  llvm::SmallVector<const HostTensor *> slots(args.begin(), args.end());
+  for (auto [k, t] : llvm::enumerate(results)) {
+    int j = spec->results[k].inArgument;
+    if (j < 0)
+      continue;
+    for (auto [i, a] : llvm::enumerate(args))
+      if (int(i) != j && a->getData() == t->getData() && t->getByteSize())
+        return makeError("@" + name + " " +
+                         label(spec->results[k], k, "result") +
+                         " is computed in argument #" + llvm::Twine(j) +
+                         " but shares its buffer with argument #" +
+                         llvm::Twine(i));
+    if (t->getData() != args[j]->getData())
+      std::memcpy(t->getData(), args[j]->getData(), t->getByteSize());
+    slots[j] = t;
+  }
+  for (auto [k, t] : llvm::enumerate(results)) {
+    if (spec->results[k].inArgument >= 0)
+      continue;
+    for (auto [j, a] : llvm::enumerate(slots))
+      if (a->getData() == t->getData() && t->getByteSize() != 0)
+        return makeError("@" + name + " " +
+                         label(spec->results[k], k, "result") +
+                         " shares its buffer with argument #" +
+                         llvm::Twine(j) +
+                         ", but is not computed in that argument");
+    slots.push_back(t);
+  }
+  size_t n = slots.size();
   bool hasArena = spec->arenaBytes > 0;
   std::vector<llvm::SmallVector<int64_t, 11>> descs(n + hasArena);
   llvm::SmallVector<void *> descPtrs(n + hasArena), packed(n + hasArena);
-  for (size_t i = 0; i < n; ++i) {
-    const HostTensor &t =
-        i < args.size() ? *args[i] : *results[i - args.size()];
-    buildDescriptor(t, descs[i]);
-  }
+  for (size_t i = 0; i < n; ++i)
+    buildDescriptor(*slots[i], descs[i]);
   if (hasArena) {
     // The step's buffers: allocated on the first call, reused by every call.
     void *&arena = arenas[index.lookup(name)];

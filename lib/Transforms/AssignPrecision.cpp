@@ -16,6 +16,7 @@
 #include "mp/Analysis/MemoryEstimate.h"
 #include "mp/Analysis/TrainingGraph.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -413,6 +414,9 @@ void AssignPrecisionPass::insertCasts(const TrainingGraph &g,
         if (isa<GradSumOp>(user)) // `of` names the f32 tensor
           return use.getOperandNumber() != user->getNumOperands() - 1;
         if (isa<SGDOp>(user) && use.getOperandNumber() == 0)
+          return false;
+        // A skipped step (dynamic loss scaling) keeps the master unchanged.
+        if (isa<arith::SelectOp>(user) && use.getOperandNumber() == 2)
           return false;
         return !isa<func::ReturnOp>(user);
       });

@@ -76,6 +76,12 @@ static cl::opt<bool> planBuffers(
     cl::desc("Pack each function's buffers into one arena allocated once "
              "(mp-plan-buffers; false: malloc at first use, free at last)"),
     cl::init(true));
+static cl::opt<bool> donateState(
+    "donate-state",
+    cl::desc("Compute new weights, momenta and BN statistics in the buffers "
+             "of their arguments (mp-donate-state; the inputs read from "
+             "files are copied first, so the results are the same)"),
+    cl::init(true));
 static cl::opt<bool> printMemory(
     "memory",
     cl::desc("Print the planned arena, the live-buffer peak and the bytes the "
@@ -182,6 +188,7 @@ int main(int argc, char **argv) {
   options.dumpLowered = dumpLowered;
   options.vectorize = vectorize;
   options.planBuffers = planBuffers;
+  options.donateState = donateState;
   options.device = device;
   options.chip = chip;
   auto compileStart = std::chrono::steady_clock::now();

@@ -137,6 +137,11 @@ static cl::opt<bool> planBuffers(
     cl::desc("Pack the step's buffers into one arena allocated once "
              "(mp-plan-buffers; false: malloc at first use, free at last)"),
     cl::init(true), cl::cat(cat));
+static cl::opt<bool> donateState(
+    "donate-state",
+    cl::desc("Update weights, momenta and BN statistics in place "
+             "(mp-donate-state; false: the step writes new buffers)"),
+    cl::init(true), cl::cat(cat));
 static cl::opt<int64_t> logSteps("log-steps",
     cl::desc("Also log every N-th step's loss (0: epochs only)"), cl::init(0),
     cl::cat(cat));
@@ -642,6 +647,7 @@ int main(int argc, char **argv) {
 
   JitOptions jitOptions;
   jitOptions.planBuffers = planBuffers;
+  jitOptions.donateState = donateState;
   jitOptions.device = device;
   jitOptions.chip = chip;
   auto jitOr = JitSession::create(*mixed, jitOptions);
@@ -720,6 +726,7 @@ int main(int argc, char **argv) {
                       {"guards", int64_t(guardList.size())},
                       {"compile_seconds", compileSec},
                       {"plan_buffers", bool(planBuffers)},
+                      {"donate_state", bool(donateState)},
                       {"step_arena_bytes", step->arenaBytes},
                       {"step_live_peak_bytes", step->livePeakBytes}};
   if (st.step == 0)
@@ -730,12 +737,18 @@ int main(int argc, char **argv) {
   HostTensor images(step->args[0].shape, ElementKind::f32);
   HostTensor labels(step->args[1].shape, ElementKind::i32);
   HostTensor lrT({}, ElementKind::f32), scaleT({}, ElementKind::f32);
-  SmallVector<HostTensor> results;
-  for (const TensorSpec &r : step->results)
-    results.emplace_back(r.shape, r.kind);
+  // A result computed in place (mp-donate-state) is its argument's tensor:
+  // the state is updated without a second copy of it.
+  SmallVector<HostTensor> results(step->results.size());
   SmallVector<HostTensor *> resultPtrs;
-  for (HostTensor &r : results)
-    resultPtrs.push_back(&r);
+  for (auto [i, r] : llvm::enumerate(step->results)) {
+    if (r.inArgument >= 0) {
+      resultPtrs.push_back(&st.tensors.at(key(step->args[r.inArgument])));
+      continue;
+    }
+    results[i] = HostTensor(r.shape, r.kind);
+    resultPtrs.push_back(&results[i]);
+  }
   int lossIdx = -1, correctIdx = -1, finiteIdx = -1, countsIdx = -1;
   for (auto [i, r] : llvm::enumerate(step->results)) {
     if (r.role == "loss")
@@ -801,7 +814,8 @@ int main(int argc, char **argv) {
         return fail(llvm::toString(std::move(e)));
       // New state: swap the result buffers in (no copies).
       for (auto [i, r] : llvm::enumerate(step->results)) {
-        if (r.role != "weight" && r.role != "bn_stat" && r.role != "momentum")
+        if (r.inArgument >= 0 ||
+            (r.role != "weight" && r.role != "bn_stat" && r.role != "momentum"))
           continue;
         auto it = st.tensors.find(key(r));
         if (it != st.tensors.end())

@@ -25,6 +25,13 @@ struct MPCPUPipelineOptions
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
                      "(the calling convention of mp-run)"),
       llvm::cl::init(true)};
+  Option<bool> donateState{
+      *this, "donate-state",
+      llvm::cl::desc("Update weights, momenta and BN statistics in the "
+                     "caller's argument buffers (mp-donate-state, "
+                     "mp-drop-donated-results); false returns them as new "
+                     "buffers"),
+      llvm::cl::init(true)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Register-tile and vectorize the linalg ops "
@@ -52,12 +59,14 @@ struct MPCPUPipelineOptions
 
 /// The front half shared by mp-cpu-pipeline and mp-gpu-pipeline: guarded
 /// casts expanded, `beforeLowerCasts` (if set) run on the explicit casts, casts
-/// lowered to integer arithmetic, mp to linalg, annotations stripped,
-/// elementwise fusion, one-shot bufferization with identity layouts at
-/// function boundaries and optional out-params. Nothing is freed yet: the
+/// lowered to integer arithmetic, mp to linalg, the training state donated
+/// (optional), annotations stripped, elementwise fusion, one-shot
+/// bufferization with identity layouts at function boundaries, results
+/// written into arguments dropped, and optional out-params. Nothing is freed yet: the
 /// caller adds mp-plan-buffers once it has created all its buffers.
 struct MPBufferizeOptions {
   bool outParams = true;
+  bool donateState = true;
   bool hoistStaticAllocs = false;
   std::function<void(mlir::OpPassManager &)> beforeLowerCasts;
 };
@@ -119,6 +128,13 @@ struct MPGPUPipelineOptions
       *this, "out-params",
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
                      "(the calling convention of mp-run)"),
+      llvm::cl::init(true)};
+  Option<bool> donateState{
+      *this, "donate-state",
+      llvm::cl::desc("Update weights, momenta and BN statistics in the "
+                     "caller's argument buffers (mp-donate-state, "
+                     "mp-drop-donated-results); false returns them as new "
+                     "buffers"),
       llvm::cl::init(true)};
   Option<bool> nativeCasts{
       *this, "native-casts",

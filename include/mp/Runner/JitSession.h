@@ -33,6 +33,9 @@ struct TensorSpec {
   ElementKind kind = ElementKind::f32;
   std::string name; ///< mp.name, or "" when absent.
   std::string role; ///< mp.role as text, or "" when absent.
+  /// Results only: the argument whose buffer the function updates in place
+  /// to hold this result (mp-donate-state), or -1 for a separate buffer.
+  int inArgument = -1;
 };
 
 /// The mp-level signature of a compiled function.
@@ -59,6 +62,9 @@ struct JitOptions {
   /// by the session; false allocates each buffer at its first use and frees
   /// it after its last (debugging, ASan).
   bool planBuffers = true;
+  /// mp-cpu-pipeline's `donate-state`: results that replace an argument
+  /// (weights, momenta, BN statistics) are computed in its buffer.
+  bool donateState = true;
   /// Where the compiled functions run: "cpu" (mp-cpu-pipeline) or "cuda"
   /// (mp-gpu-pipeline and libmp_cuda_runtime.so; docs/GPU.md).
   std::string device = "cpu";
@@ -91,7 +97,12 @@ public:
                      llvm::SmallVectorImpl<HostTensor> &results);
 
   /// Like invoke, but writes into caller-provided results (already shaped as
-  /// the spec says), so a training loop allocates nothing per step.
+  /// the spec says), so a training loop allocates nothing per step. A result
+  /// with an `inArgument` is computed in place: passing the argument's own
+  /// tensor as that result updates it without a copy (its old value is
+  /// gone); any other result buffer gets the argument copied in first and the
+  /// argument is left untouched. No other result may share an argument's
+  /// storage.
   llvm::Error invokeInto(llvm::StringRef name,
                          llvm::ArrayRef<const HostTensor *> args,
                          llvm::ArrayRef<HostTensor *> results);

@@ -306,3 +306,42 @@ def MPRematerializePass
 }
 
 #endif // MP_TRANSFORMS_PASSES_TD
+
+def MPDonateStatePass : Pass<"mp-donate-state", "::mlir::ModuleOp"> {
+  let summary = "Write updated weights, momenta and BN statistics into their arguments";
+  let description = [{
+    On tensors, after convert-mp-to-linalg and before bufferization. In every
+    public function, a result with role `weight`, `momentum` or `bn_stat`
+    replaces the argument of the same role and `mp.name` (the caller keeps
+    the new value and drops the old one). When the result is computed by an
+    elementwise `linalg.generic` (identity map, an init the body does not
+    read), that argument becomes the op's init, and an input that reads the
+    argument elementwise reads the init instead; a `select %finite, %new,
+    %arg` around it (dynamic loss scaling) moves into the body. The
+    argument is marked `bufferization.writable = true`, every other tensor
+    argument `false`: the caller's inputs are read-only.
+
+    One-shot bufferization then updates the caller's buffer in place unless a
+    later op still reads the old value (then it copies, and the result stays
+    a result). mp-drop-donated-results records which results were written in
+    place. See docs/Design/MemoryPlanning.md.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def MPDropDonatedResultsPass
+    : Pass<"mp-drop-donated-results", "::mlir::ModuleOp"> {
+  let summary = "Drop the results that a function wrote into its arguments";
+  let description = [{
+    On buffers, after one-shot bufferization and before
+    buffer-results-to-out-params. A public function that returns one of its
+    own arguments (bufferization updated it in place, see mp-donate-state)
+    no longer returns it: the caller finds the value in the buffer it
+    passed. The function gets `mp.results_in_args`, one i64 per original
+    result: the argument that holds it, or -1 for a result that is still
+    returned (then an out-parameter). Functions that nothing in the module
+    calls only.
+  }];
+}

@@ -1226,3 +1226,25 @@ func.func @arena_bytes_not_on_function(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = mp.relu %x {mp.arena_bytes = 64 : i64} : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'mp.results_in_args' must be an array<i64> of argument indices or -1}}
+func.func @results_in_args_negative() attributes {mp.results_in_args = array<i64: -2>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'mp.results_in_args' must be an array<i64> of argument indices or -1}}
+func.func @results_in_args_not_array() attributes {mp.results_in_args = 3 : i64} {
+  return
+}
+
+// -----
+
+func.func @results_in_args_not_on_function(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.relu' op 'mp.results_in_args' belongs on a function}}
+  %y = mp.relu %x {mp.results_in_args = array<i64: 0>} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

@@ -175,6 +175,18 @@ LogicalResult MPDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'" << name << "' belongs on a function";
     return success();
   }
+  // Written by mp-drop-donated-results.
+  if (attr.getName() == getResultsInArgsAttrName()) {
+    auto indices = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!indices || llvm::any_of(indices.asArrayRef(),
+                                 [](int64_t i) { return i < -1; }))
+      return op->emitOpError() << "'" << name
+                               << "' must be an array<i64> of argument "
+                                  "indices or -1";
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitOpError() << "'" << name << "' belongs on a function";
+    return success();
+  }
   return op->emitOpError() << "unknown mp dialect attribute '"
                            << attr.getName().getValue() << "'";
 }

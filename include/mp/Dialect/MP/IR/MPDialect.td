@@ -46,6 +46,9 @@ def MP_Dialect : Dialect {
     /// and the most bytes of its buffers live at once (both i64, bytes).
     static constexpr ::llvm::StringLiteral getArenaBytesAttrName() { return "mp.arena_bytes"; }
     static constexpr ::llvm::StringLiteral getLivePeakBytesAttrName() { return "mp.live_peak_bytes"; }
+    /// Written by mp-drop-donated-results: per result of the tensor-level
+    /// signature, the argument that holds it after the call, or -1.
+    static constexpr ::llvm::StringLiteral getResultsInArgsAttrName() { return "mp.results_in_args"; }
   }];
 }
 
