@@ -702,6 +702,7 @@ void mp::buildMPGPUPipeline(OpPassManager &pm,
   MPBufferizeOptions toBuffers;
   toBuffers.outParams = options.outParams;
   toBuffers.donateState = options.donateState;
+  toBuffers.storage = options.storage;
   if (options.nativeCasts && parseChip(chip) >= 89)
     toBuffers.beforeLowerCasts = [](OpPassManager &nested) {
       nested.addPass(std::make_unique<MPGPUNativeCastsPass>());

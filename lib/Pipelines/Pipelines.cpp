@@ -25,6 +25,9 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
   // Casts first: they become linalg.generic bodies of integer arith, which
   // then fuse with their producers like any elementwise op.
   pm.addPass(createMPExpandGuardedCastsPass());
+  // Rounded tensors stored as their 8/16-bit codes (docs/Design/Storage.md).
+  if (options.storage)
+    pm.addPass(createMPMaterializeStoragePass());
   if (options.beforeLowerCasts)
     options.beforeLowerCasts(pm);
   pm.addPass(createMPLowerCastsPass());
@@ -36,6 +39,11 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
   pm.addPass(createMPStripAnnotationsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // CSE merged the decodes of each stored tensor into one f32 copy that
+  // lives from its first reader to its last: one per reader again, so that
+  // each fuses into (or lives just around) the op that reads it.
+  if (options.storage)
+    pm.addNestedPass<func::FuncOp>(createMPRematerializePass());
   // Fewer, larger loops: elementwise chains (BN, ReLU, casts) fuse.
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
@@ -67,6 +75,7 @@ void mp::buildMPPlannedBuffersPipeline(OpPassManager &pm,
   MPBufferizeOptions toBuffers;
   toBuffers.outParams = options.outParams;
   toBuffers.donateState = options.donateState;
+  toBuffers.storage = options.storage;
   toBuffers.hoistStaticAllocs = true;
   buildMPToBuffersPipeline(pm, toBuffers);
 

@@ -210,6 +210,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       MPGPUPipelineOptions gpuOptions;
       gpuOptions.chip = chip;
       gpuOptions.donateState = options.donateState;
+      gpuOptions.storage = options.storage;
       std::string problem = validateMPGPUPipelineOptions(gpuOptions);
       if (!problem.empty())
         return makeError("mp-gpu-pipeline: " + problem);
@@ -219,6 +220,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       pipelineOptions.vectorize = options.vectorize;
       pipelineOptions.planBuffers = options.planBuffers;
       pipelineOptions.donateState = options.donateState;
+      pipelineOptions.storage = options.storage;
       pipelineOptions.countAllocations = true;
       buildMPCPUPipeline(pm, pipelineOptions);
     }

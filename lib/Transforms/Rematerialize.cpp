@@ -26,11 +26,29 @@ struct RematerializePass
 };
 } // namespace
 
+/// Whether `generic` widens integer codes to f32 elementwise: the decoding of
+/// stored codes (mp.decode, lowered), whose input is 2 or 4 times smaller
+/// than its result.
+static bool isDecode(linalg::GenericOp generic) {
+  if (!generic.hasPureTensorSemantics() || generic.getNumDpsInputs() != 1 ||
+      generic.getNumResults() != 1 || generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  auto in = dyn_cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
+  auto out = dyn_cast<RankedTensorType>(generic.getResult(0).getType());
+  return in && out && out.getElementType().isF32() &&
+         in.getElementType().isSignlessInteger() &&
+         in.getElementTypeBitWidth() < 32;
+}
+
 /// Whether `op` is cheap to recompute and worth not sharing: a fill of
-/// tensors or a pad.
+/// tensors, a pad, or the decoding of stored codes.
 static bool isRecomputable(Operation *op) {
   if (auto fill = dyn_cast<linalg::FillOp>(op))
     return fill.hasPureTensorSemantics();
+  if (auto generic = dyn_cast<linalg::GenericOp>(op))
+    return isDecode(generic);
   return isa<tensor::PadOp>(op);
 }
 
@@ -39,9 +57,10 @@ static bool isRecomputable(Operation *op) {
 static Value cloneBefore(Operation *op, Operation *before) {
   OpBuilder b(before);
   IRMapping map;
-  if (auto fill = dyn_cast<linalg::FillOp>(op))
-    if (auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
-      map.map(empty.getResult(), b.clone(*empty)->getResult(0));
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+    for (Value init : dps.getDpsInits())
+      if (auto empty = init.getDefiningOp<tensor::EmptyOp>())
+        map.map(empty.getResult(), b.clone(*empty)->getResult(0));
   return b.clone(*op, map)->getResult(0);
 }
 

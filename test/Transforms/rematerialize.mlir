@@ -24,3 +24,29 @@ func.func @shared(%x: tensor<2xf32>) -> tensor<4xf32> {
   %b = linalg.add ins(%a, %p : tensor<4xf32>, tensor<4xf32>) outs(%f : tensor<4xf32>) -> tensor<4xf32>
   return %b : tensor<4xf32>
 }
+
+// -----
+
+// The decoding of stored codes (an elementwise widening from i8) shared by
+// two readers after CSE: the later reader gets its own decode, with its own
+// tensor.empty, just before it.
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @decode
+//       CHECK:   %[[E0:.+]] = tensor.empty() : tensor<4xf32>
+//       CHECK:   %[[D0:.+]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xi8>) outs(%[[E0]] : tensor<4xf32>)
+//       CHECK:   linalg.add ins(%[[D0]], %[[D0]]
+//       CHECK:   %[[E1:.+]] = tensor.empty() : tensor<4xf32>
+//  CHECK-NEXT:   %[[D1:.+]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xi8>) outs(%[[E1]] : tensor<4xf32>)
+//       CHECK:   linalg.add ins(%{{.*}}, %[[D1]]
+func.func @decode(%c: tensor<4xi8>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%c : tensor<4xi8>) outs(%e : tensor<4xf32>) {
+  ^bb0(%x: i8, %o: f32):
+    %f = arith.uitofp %x : i8 to f32
+    linalg.yield %f : f32
+  } -> tensor<4xf32>
+  %a = linalg.add ins(%d, %d : tensor<4xf32>, tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %b = linalg.add ins(%a, %d : tensor<4xf32>, tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %b : tensor<4xf32>
+}

@@ -82,6 +82,12 @@ static cl::opt<bool> donateState(
              "of their arguments (mp-donate-state; the inputs read from "
              "files are copied first, so the results are the same)"),
     cl::init(true));
+static cl::opt<bool> storage(
+    "storage",
+    cl::desc("Keep tensors assigned formats of at most 16 bits as 8/16-bit "
+             "codes (mp-materialize-storage, opt-in; default: f32 "
+             "containers)"),
+    cl::init(false));
 static cl::opt<bool> printMemory(
     "memory",
     cl::desc("Print the planned arena, the live-buffer peak and the bytes the "
@@ -189,6 +195,7 @@ int main(int argc, char **argv) {
   options.vectorize = vectorize;
   options.planBuffers = planBuffers;
   options.donateState = donateState;
+  options.storage = storage;
   options.device = device;
   options.chip = chip;
   auto compileStart = std::chrono::steady_clock::now();

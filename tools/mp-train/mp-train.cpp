@@ -142,6 +142,12 @@ static cl::opt<bool> donateState(
     cl::desc("Update weights, momenta and BN statistics in place "
              "(mp-donate-state; false: the step writes new buffers)"),
     cl::init(true), cl::cat(cat));
+static cl::opt<bool> storage(
+    "storage",
+    cl::desc("Keep tensors assigned formats of at most 16 bits as 8/16-bit "
+             "codes (mp-materialize-storage, opt-in; default: f32 "
+             "containers, the emulation)"),
+    cl::init(false), cl::cat(cat));
 static cl::opt<int64_t> logSteps("log-steps",
     cl::desc("Also log every N-th step's loss (0: epochs only)"), cl::init(0),
     cl::cat(cat));
@@ -648,6 +654,7 @@ int main(int argc, char **argv) {
   JitOptions jitOptions;
   jitOptions.planBuffers = planBuffers;
   jitOptions.donateState = donateState;
+  jitOptions.storage = storage;
   jitOptions.device = device;
   jitOptions.chip = chip;
   auto jitOr = JitSession::create(*mixed, jitOptions);
@@ -727,6 +734,7 @@ int main(int argc, char **argv) {
                       {"compile_seconds", compileSec},
                       {"plan_buffers", bool(planBuffers)},
                       {"donate_state", bool(donateState)},
+                      {"storage", bool(storage)},
                       {"step_arena_bytes", step->arenaBytes},
                       {"step_live_peak_bytes", step->livePeakBytes}};
   if (st.step == 0)

@@ -33,10 +33,13 @@ def MPLowerCastsPass : Pass<"mp-lower-casts", "::mlir::ModuleOp"> {
     rounds the f32 element to the format with integer arith ops on its bit
     pattern (no software-float calls): nearest-even or ties-away rounding,
     subnormals, signed zeros, saturate / inf / NaN on overflow, NaN and inf
-    inputs, any exponent bias. Casts to fp32 disappear. Other ops are left
-    alone.
+    inputs, any exponent bias. Casts to fp32 disappear. `mp.encode` and
+    `mp.decode` (storage codes, mp-materialize-storage) become the same
+    rounding followed by packing into the code, and the unpacking of a code
+    into its f32 value. Other ops are left alone.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
 }

@@ -25,6 +25,13 @@ struct MPCPUPipelineOptions
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
                      "(the calling convention of mp-run)"),
       llvm::cl::init(true)};
+  Option<bool> storage{
+      *this, "storage",
+      llvm::cl::desc("Keep tensors assigned formats of at most 16 bits as "
+                     "8/16-bit codes (mp-materialize-storage; opt-in, see "
+                     "docs/Design/Storage.md); false rounds in f32 "
+                     "containers"),
+      llvm::cl::init(false)};
   Option<bool> donateState{
       *this, "donate-state",
       llvm::cl::desc("Update weights, momenta and BN statistics in the "
@@ -67,6 +74,7 @@ struct MPCPUPipelineOptions
 struct MPBufferizeOptions {
   bool outParams = true;
   bool donateState = true;
+  bool storage = false;
   bool hoistStaticAllocs = false;
   std::function<void(mlir::OpPassManager &)> beforeLowerCasts;
 };
@@ -129,6 +137,13 @@ struct MPGPUPipelineOptions
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
                      "(the calling convention of mp-run)"),
       llvm::cl::init(true)};
+  Option<bool> storage{
+      *this, "storage",
+      llvm::cl::desc("Keep tensors assigned formats of at most 16 bits as "
+                     "8/16-bit codes (mp-materialize-storage; opt-in, see "
+                     "docs/Design/Storage.md); false rounds in f32 "
+                     "containers"),
+      llvm::cl::init(false)};
   Option<bool> donateState{
       *this, "donate-state",
       llvm::cl::desc("Update weights, momenta and BN statistics in the "

@@ -65,6 +65,9 @@ struct JitOptions {
   /// mp-cpu-pipeline's `donate-state`: results that replace an argument
   /// (weights, momenta, BN statistics) are computed in its buffer.
   bool donateState = true;
+  /// mp-cpu-pipeline's `storage`: tensors assigned 8/16-bit formats are kept
+  /// as codes (false: rounded in f32 containers, the emulation; opt-in).
+  bool storage = false;
   /// Where the compiled functions run: "cpu" (mp-cpu-pipeline) or "cuda"
   /// (mp-gpu-pipeline and libmp_cuda_runtime.so; docs/GPU.md).
   std::string device = "cpu";

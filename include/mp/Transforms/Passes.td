@@ -345,3 +345,29 @@ def MPDropDonatedResultsPass
     calls only.
   }];
 }
+
+def MPMaterializeStoragePass
+    : Pass<"mp-materialize-storage", "::mlir::ModuleOp"> {
+  let summary = "Store rounded tensors as 8- or 16-bit codes instead of f32";
+  let description = [{
+    After precision assignment (and mp-expand-guarded-casts), before the
+    casts are lowered. Every `mp.cast %x to <F>` with a format of at most
+    `max-bits` bits becomes `mp.encode %x to <F>` (codes in i8, or i16 for
+    formats of 9 to 16 bits), and each op that read the cast reads its own
+    `mp.decode`, placed just before it. A promotable tensor (the select
+    between its low and high casts that mp-expand-guarded-casts builds)
+    becomes one `mp.encode ... or <H> if %promote` in a container wide
+    enough for both formats. Saved activations, weight copies and gradients
+    thus live between their producer and their last reader as codes; the f32
+    values exist only inside (elementwise readers, after fusion) or around
+    (convolutions, matmuls, pooling) the op that reads them. The values are
+    bit for bit those of the casts (docs/Design/Storage.md has the one
+    exception: non-finite values of formats without codes for them).
+  }];
+  let options = [
+    Option<"maxBits", "max-bits", "unsigned", /*default=*/"16",
+           "Store formats of at most this many bits (8: only the 8-bit "
+           "formats; 16: also the 16-bit ones)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}

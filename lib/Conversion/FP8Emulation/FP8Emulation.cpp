@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -337,6 +338,176 @@ Value mp::emitIsOverflow(OpBuilder &b, Location loc, Value x,
 }
 
 //===----------------------------------------------------------------------===//
+// Storage codes
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Where a format keeps its non-finite values (docs/Design/Storage.md).
+struct SpecialCodes {
+  int64_t signBit;  ///< 1 << (exp + man)
+  int64_t expField; ///< all-ones exponent, in place
+  /// The code every NaN (and, where the format has no inf, every inf) is
+  /// stored as.
+  int64_t nanCode;
+  bool hasInf;
+  /// Whether the format's -0 code stands for NaN instead: fnuz (which has no
+  /// -0) and none (which has no code to spare; -0 is then stored as +0).
+  bool negZeroIsNaN;
+};
+} // namespace
+
+static SpecialCodes getSpecialCodes(FormatAttr format) {
+  SpecialCodes k;
+  int64_t e = format.getExpBits(), m = format.getManBits();
+  k.signBit = int64_t(1) << (e + m);
+  k.expField = ((int64_t(1) << e) - 1) << m;
+  k.hasInf = format.getSpecials() == SpecialValues::ieee;
+  k.negZeroIsNaN = format.getSpecials() == SpecialValues::fnuz ||
+                   format.getSpecials() == SpecialValues::none;
+  switch (format.getSpecials()) {
+  case SpecialValues::ieee:
+    k.nanCode = k.expField | (int64_t(1) << (m - 1));
+    break;
+  case SpecialValues::fn:
+    k.nanCode = k.signBit - 1;
+    break;
+  case SpecialValues::fnuz:
+  case SpecialValues::none:
+    k.nanCode = k.signBit;
+    break;
+  }
+  return k;
+}
+
+/// The code of the f32 value `r`, which is a value of `format` (the output of
+/// emitRoundToFormat), inf or NaN; as i32.
+static Value emitCodeOf(IntEmitter &e, Value bits, FormatAttr format) {
+  using Pred = arith::CmpIPredicate;
+  RoundingConstants k = getRoundingConstants(format);
+  SpecialCodes sc = getSpecialCodes(format);
+  int64_t m = k.man, bias = format.getBias();
+  int64_t emin = format.getMinExponent();
+
+  Value a = e.bitAnd(bits, e.c(kAbsMask));
+  Value negative = e.cmp(Pred::ne, e.bitAnd(bits, e.c(kSignMask)), e.c(0));
+  Value biasedF32 = e.shr(a, e.c(23));
+  Value mantissa = e.bitAnd(a, e.c(0x7FFFFF));
+  Value isF32Subnormal = e.cmp(Pred::eq, biasedF32, e.c(0));
+  // Significand with its implicit bit, and the unbiased exponent.
+  Value sig = e.select(isF32Subnormal, mantissa,
+                       e.bitOr(mantissa, e.c(0x800000)));
+  Value unbiased =
+      e.select(isF32Subnormal, e.c(-126), e.sub(biasedF32, e.c(127)));
+  // Normal in the format: exponent field and the top `m` mantissa bits.
+  Value normal = e.bitOr(e.shl(e.add(unbiased, e.c(bias)), e.c(m)),
+                         e.shr(mantissa, e.c(23 - m)));
+  // Subnormal in the format (zero included): the significand in quanta of
+  // 2^(emin - m); exact, since r is a value of the format.
+  Value shift = e.sub(e.c(23 - m + emin), unbiased);
+  Value subnormal = e.shr(sig, e.maxS(e.minS(shift, e.c(31)), e.c(0)));
+  Value isNormal =
+      e.bitAnd(e.cmp(Pred::ne, biasedF32, e.c(0)),
+               e.cmp(Pred::sge, unbiased, e.c(emin)));
+  Value magnitude = e.select(isNormal, normal, subnormal);
+  Value code = e.select(negative, e.bitOr(magnitude, e.c(sc.signBit)),
+                        magnitude);
+  if (sc.negZeroIsNaN)
+    code = e.select(e.cmp(Pred::eq, a, e.c(0)), e.c(0), code);
+  Value isInf = e.cmp(Pred::eq, a, e.c(kInfBits));
+  if (sc.hasInf)
+    code = e.select(isInf,
+                    e.select(negative, e.c(sc.signBit | sc.expField),
+                             e.c(sc.expField)),
+                    code);
+  else
+    code = e.select(isInf, e.c(sc.nanCode), code);
+  Value isNaN = e.cmp(Pred::ugt, a, e.c(kInfBits));
+  return e.select(isNaN, e.c(sc.nanCode), code);
+}
+
+/// The f32 bits of the value of `code` (i32) in `format`.
+static Value emitValueOf(OpBuilder &b, Location loc, IntEmitter &e,
+                         Value code, FormatAttr format) {
+  using Pred = arith::CmpIPredicate;
+  SpecialCodes sc = getSpecialCodes(format);
+  int64_t m = format.getManBits(), bias = format.getBias();
+  int64_t emin = format.getMinExponent();
+
+  Value negative = e.cmp(Pred::ne, e.bitAnd(code, e.c(sc.signBit)), e.c(0));
+  Value expField = e.shr(e.bitAnd(code, e.c(sc.expField)), e.c(m));
+  Value man = e.bitAnd(code, e.c((int64_t(1) << m) - 1));
+  // Normal: rebias the exponent, widen the mantissa.
+  Value normal = e.bitOr(e.shl(e.add(expField, e.c(127 - bias)), e.c(23)),
+                         e.shl(man, e.c(23 - m)));
+  // Subnormal: man x 2^(emin - m). With its top bit at position p, the f32
+  // exponent is emin - m + p; below f32's normals the f32 mantissa field is
+  // man shifted into place.
+  Value lz = math::CountLeadingZerosOp::create(b, loc, man);
+  Value p = e.sub(e.c(31), lz);
+  Value f32Exp = e.add(e.c(emin - m + 127), p);
+  Value sigBits = e.bitAnd(e.shl(man, e.sub(e.c(23), p)), e.c(0x7FFFFF));
+  Value asNormal = e.bitOr(e.shl(f32Exp, e.c(23)), sigBits);
+  Value asF32Subnormal =
+      e.shl(man, e.c(std::max<int64_t>(0, emin - m + 149)));
+  Value subnormal = e.select(e.cmp(Pred::sgt, f32Exp, e.c(0)), asNormal,
+                             asF32Subnormal);
+  subnormal = e.select(e.cmp(Pred::eq, man, e.c(0)), e.c(0), subnormal);
+  Value magnitude =
+      e.select(e.cmp(Pred::eq, expField, e.c(0)), subnormal, normal);
+  Value bits =
+      e.select(negative, e.bitOr(magnitude, e.c(kSignMask)), magnitude);
+  Value expAllOnes = e.cmp(Pred::eq, e.bitAnd(code, e.c(sc.expField)),
+                           e.c(sc.expField));
+  switch (format.getSpecials()) {
+  case SpecialValues::ieee: {
+    Value isNaN = e.bitAnd(expAllOnes, e.cmp(Pred::ne, man, e.c(0)));
+    Value inf = e.select(negative, e.c(kSignMask | kInfBits), e.c(kInfBits));
+    bits = e.select(expAllOnes, e.select(isNaN, e.c(kNaNBits), inf), bits);
+    break;
+  }
+  case SpecialValues::fn: {
+    Value magCode = e.bitAnd(code, e.c(sc.signBit - 1));
+    bits = e.select(e.cmp(Pred::eq, magCode, e.c(sc.signBit - 1)),
+                    e.c(kNaNBits), bits);
+    break;
+  }
+  case SpecialValues::fnuz:
+  case SpecialValues::none:
+    bits = e.select(e.cmp(Pred::eq, code, e.c(sc.signBit)), e.c(kNaNBits),
+                    bits);
+    break;
+  }
+  return bits;
+}
+
+Value mp::emitEncode(OpBuilder &b, Location loc, Value x, FormatAttr format,
+                     IntegerType codeType) {
+  assert(x.getType().isF32() && "encodes f32 scalars");
+  assert(format.getStorageBits() != 0 &&
+         codeType.getWidth() >= format.getStorageBits() && "code too narrow");
+  Value rounded = emitRoundToFormat(b, loc, x, format);
+  IntEmitter e(b, loc);
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), rounded);
+  Value code = emitCodeOf(e, bits, format);
+  if (codeType.getWidth() == 32)
+    return code;
+  return arith::TruncIOp::create(b, loc, codeType, code);
+}
+
+Value mp::emitDecode(OpBuilder &b, Location loc, Value code,
+                     FormatAttr format) {
+  auto codeType = cast<IntegerType>(code.getType());
+  assert(format.getStorageBits() != 0 &&
+         codeType.getWidth() >= format.getStorageBits() && "code too narrow");
+  Value wide = code;
+  if (codeType.getWidth() < 32)
+    wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), code);
+  IntEmitter e(b, loc);
+  Value bits = emitValueOf(b, loc, e, wide, format);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+}
+
+//===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
 
@@ -375,10 +546,77 @@ struct CastLowering : OpRewritePattern<CastOp> {
     return success();
   }
 };
+
+/// An elementwise linalg.generic from `input` to a tensor of `elementType`
+/// whose body `body` builds (the element in, the result out).
+static Value
+elementwise(PatternRewriter &rewriter, Location loc, Value input,
+            Type elementType,
+            llvm::function_ref<Value(OpBuilder &, Location, Value)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+  Value init = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
+  AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{type.clone(elementType)}, ValueRange{input},
+      ValueRange{init}, ArrayRef<AffineMap>{identity, identity}, iterators,
+      [&](OpBuilder &b, Location nested, ValueRange args) {
+        linalg::YieldOp::create(b, nested, body(b, nested, args[0]));
+      });
+  return generic.getResult(0);
+}
+
+/// mp.encode -> linalg.generic { code_F(round_F(x)) }, with `or H if %p`
+/// a select between the two codes.
+struct EncodeLowering : OpRewritePattern<EncodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EncodeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto codeType =
+        cast<IntegerType>(op.getResult().getType().getElementType());
+    FormatAttr low = op.getFormat(), high = op.getHighAttr();
+    Value promote = op.getPromote();
+    Value codes = elementwise(
+        rewriter, op.getLoc(), op.getInput(), codeType,
+        [&](OpBuilder &b, Location loc, Value x) {
+          Value code = emitEncode(b, loc, x, low, codeType);
+          if (!high)
+            return code;
+          return Value(arith::SelectOp::create(
+              b, loc, promote, emitEncode(b, loc, x, high, codeType), code));
+        });
+    rewriter.replaceOp(op, codes);
+    return success();
+  }
+};
+
+/// mp.decode -> linalg.generic { value_F(code) }.
+struct DecodeLowering : OpRewritePattern<DecodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DecodeOp op,
+                                PatternRewriter &rewriter) const override {
+    FormatAttr low = op.getFormat(), high = op.getHighAttr();
+    Value promote = op.getPromote();
+    Value values = elementwise(
+        rewriter, op.getLoc(), op.getInput(), rewriter.getF32Type(),
+        [&](OpBuilder &b, Location loc, Value code) {
+          Value v = emitDecode(b, loc, code, low);
+          if (!high)
+            return v;
+          return Value(arith::SelectOp::create(
+              b, loc, promote, emitDecode(b, loc, code, high), v));
+        });
+    rewriter.replaceOp(op, values);
+    return success();
+  }
+};
 } // namespace
 
 void mp::populateLowerCastsPatterns(RewritePatternSet &patterns) {
-  patterns.add<CastLowering>(patterns.getContext());
+  patterns.add<CastLowering, EncodeLowering, DecodeLowering>(
+      patterns.getContext());
 }
 
 //===----------------------------------------------------------------------===//

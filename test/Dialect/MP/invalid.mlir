@@ -1248,3 +1248,35 @@ func.func @results_in_args_not_on_function(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = mp.relu %x {mp.results_in_args = array<i64: 0>} : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+func.func @encode_too_narrow(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'mp.encode' op codes of #mp.format<paper_169> need i16 or wider, got 'i8'}}
+  %c = mp.encode %x to <paper_169> : tensor<4xf32> -> tensor<4xi8>
+  return %c : tensor<4xi8>
+}
+
+// -----
+
+func.func @encode_wide_format(%x: tensor<4xf32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'mp.encode' op format #mp.format<fp32> has 32 bits; only formats of at most 16 bits are stored as codes}}
+  %c = mp.encode %x to <fp32> : tensor<4xf32> -> tensor<4xi32>
+  return %c : tensor<4xi32>
+}
+
+// -----
+
+func.func @decode_shape(%c: tensor<8xi8>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.decode' op codes 'tensor<8xi8>' and values 'tensor<4xf32>' must have the same shape}}
+  %x = mp.decode %c from <e4m3> : tensor<8xi8> -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @decode_guarded_narrow(%c: tensor<4xi8>, %p: i1) -> tensor<4xf32> {
+  // expected-error @+1 {{'mp.decode' op codes of #mp.format<paper_169> need i16 or wider, got 'i8'}}
+  %x = mp.decode %c from <paper_152> or <paper_169> if %p : tensor<4xi8> -> tensor<4xf32>
+  return %x : tensor<4xf32>
+}

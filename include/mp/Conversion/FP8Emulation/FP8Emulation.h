@@ -34,6 +34,22 @@ mlir::Value emitRoundToFormat(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value emitIsOverflow(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, FormatAttr format);
 
+/// Emits ops that round the f32 scalar `x` to `format` (emitRoundToFormat)
+/// and return its code as `codeType` (at least FormatAttr::getStorageBits wide; the code
+/// is in the low bits): 1 sign bit, the biased exponent, the mantissa.
+/// Non-finite values take the format's special codes; where it has none
+/// (inf in fn and fnuz, inf and NaN in none) they are stored as its NaN
+/// code, which for fnuz and none is the -0 code (none stores -0 as +0).
+/// See docs/Design/Storage.md.
+mlir::Value emitEncode(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       FormatAttr format, mlir::IntegerType codeType);
+
+/// Emits ops that return the f32 value of the `format` code `code` (an
+/// integer at least FormatAttr::getStorageBits wide): decode(encode(x)) is bit for bit
+/// emitRoundToFormat(x) except where the note on emitEncode says.
+mlir::Value emitDecode(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value code, FormatAttr format);
+
 /// Adds the pattern that rewrites mp.cast on tensors to a linalg.generic
 /// (over a tensor.empty) around emitRoundToFormat, and casts to fp32 to their
 /// input.

@@ -143,6 +143,13 @@ double FormatAttr::getMinSubnormal() const {
   return std::ldexp(1.0, getMinExponent() - int64_t(getManBits()));
 }
 
+unsigned FormatAttr::getStorageBits() const {
+  unsigned bits = getBitWidth();
+  if (isF32() || bits > 16)
+    return 0;
+  return bits <= 8 ? 8 : 16;
+}
+
 bool FormatAttr::isF32() const {
   return getExpBits() == 8 && getManBits() == 23 && getBias() == 127 &&
          getSpecials() == SpecialValues::ieee &&

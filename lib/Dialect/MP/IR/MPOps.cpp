@@ -186,6 +186,44 @@ static LogicalResult verifySameType(Operation *op, StringRef a, Value va,
 // Forward ops
 //===----------------------------------------------------------------------===//
 
+/// The checks shared by mp.encode and mp.decode: `codes` (the integer
+/// tensor) has the f32 tensor's shape and holds every format's codes, and
+/// `high` and `promote` come together.
+static LogicalResult verifyStorage(Operation *op, ShapedType values,
+                                   ShapedType codes, FormatAttr format,
+                                   FormatAttr high, Value promote) {
+  if (values.getShape() != codes.getShape())
+    return op->emitOpError() << "codes " << codes << " and values " << values
+                             << " must have the same shape";
+  if (bool(high) != bool(promote))
+    return op->emitOpError()
+           << "needs both a high format and a promote flag, or neither";
+  unsigned width = codes.getElementTypeBitWidth();
+  for (FormatAttr f : {format, high}) {
+    if (!f)
+      continue;
+    unsigned bits = f.getStorageBits();
+    if (bits == 0)
+      return op->emitOpError()
+             << "format " << f << " has " << f.getBitWidth()
+             << " bits; only formats of at most 16 bits are stored as codes";
+    if (width < bits)
+      return op->emitOpError() << "codes of " << f << " need i" << bits
+                               << " or wider, got " << codes.getElementType();
+  }
+  return success();
+}
+
+LogicalResult EncodeOp::verify() {
+  return verifyStorage(*this, getInput().getType(), getResult().getType(),
+                       getFormat(), getHighAttr(), getPromote());
+}
+
+LogicalResult DecodeOp::verify() {
+  return verifyStorage(*this, getResult().getType(), getInput().getType(),
+                       getFormat(), getHighAttr(), getPromote());
+}
+
 LogicalResult Conv2dOp::verify() {
   if (failed(verifyConvGeometry(*this, shapeOf(getInput()),
                                 shapeOf(getWeight()), shapeOf(getResult()),

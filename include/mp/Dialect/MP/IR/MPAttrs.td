@@ -128,6 +128,10 @@ def MP_FormatAttr : AttrDef<MP_Dialect, "Format"> {
     FormatAttr withOverflow(::mp::OverflowMode mode) const;
     /// Total storage bits: 1 + exp + man.
     unsigned getBitWidth() const { return 1 + getExpBits() + getManBits(); }
+    /// Bits of the integer that stores a code (mp.encode): 8 for formats of
+    /// at most 8 bits, 16 up to 16 bits, 0 for fp32 and wider formats (they
+    /// stay in f32).
+    unsigned getStorageBits() const;
     /// Unbiased exponent of the largest finite binade.
     int64_t getMaxExponent() const;
     /// Unbiased exponent of the smallest normal binade (1 - bias).

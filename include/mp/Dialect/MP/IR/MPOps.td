@@ -84,6 +84,58 @@ def MP_GuardedCastOp : MP_Op<"guarded_cast", [Pure,
   }];
 }
 
+def MP_EncodeOp : MP_Op<"encode", [Pure]> {
+  let summary = "Round every element to a format and keep its code";
+  let description = [{
+    Storage of a rounded tensor (mp-materialize-storage): each element is
+    rounded to `format` exactly as `mp.cast` does and its code (sign,
+    biased exponent, mantissa) is stored in the low bits of an integer of
+    the result's element type: i8 for formats of at most 8 bits, i16 (or
+    wider) up to 16. With `or <high> if %promote` the tensor is stored in
+    `high` when `%promote` is true (a promotable tensor): the element type
+    must hold codes of both formats. Non-finite values take the format's
+    special codes; docs/Design/Storage.md says where a format has none.
+
+    ```mlir
+    %c = mp.encode %x to <paper_143> : tensor<128x64xf32> -> tensor<128x64xi8>
+    %g = mp.encode %d to <paper_152> or <paper_169> if %flag
+           : tensor<128x64xf32> -> tensor<128x64xi16>
+    ```
+  }];
+  let arguments = (ins MP_Tensor:$input, MP_FormatAttr:$format,
+                       OptionalAttr<MP_FormatAttr>:$high,
+                       Optional<I1>:$promote);
+  let results = (outs RankedTensorOf<[AnySignlessInteger]>:$result);
+  let assemblyFormat = [{
+    $input `to` $format (`or` $high^ `if` $promote)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def MP_DecodeOp : MP_Op<"decode", [Pure]> {
+  let summary = "The f32 values of stored format codes";
+  let description = [{
+    The inverse of `mp.encode`: each element of `input` is a code of
+    `format` (of `high` when `%promote` is true) and becomes its value in
+    f32, bit for bit the value `mp.cast` to that format gives.
+
+    ```mlir
+    %x = mp.decode %c from <paper_143> : tensor<128x64xi8> -> tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger]>:$input,
+                       MP_FormatAttr:$format,
+                       OptionalAttr<MP_FormatAttr>:$high,
+                       Optional<I1>:$promote);
+  let results = (outs MP_Tensor:$result);
+  let assemblyFormat = [{
+    $input `from` $format (`or` $high^ `if` $promote)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Forward ops
 //===----------------------------------------------------------------------===//
