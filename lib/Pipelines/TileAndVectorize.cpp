@@ -36,7 +36,9 @@
 // accumulated in exactly the order of the original loops (only the FMA option
 // changes rounding). With V a reduction, lane l sums the elements l, l + W,
 // ... and the lanes are then added in order to the initial value. The result
-// is a fixed function of the shapes: identical from run to run.
+// is a fixed function of the loops and accesses: identical from run to run,
+// and, since the cost model gives every floating-point reduction the same
+// body size, the same whether or not a cast or decode is fused into it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +112,11 @@ struct Nest {
   /// Original loop dims read through linalg.index.
   llvm::SmallDenseSet<unsigned> indexed;
   unsigned numBodyOps = 0;
+  /// The body size the cost model uses: numBodyOps, except for floating-point
+  /// reductions, whose configuration decides the order of their sums; there
+  /// it is a constant, so that the order depends on the loops and accesses
+  /// only, not on what else the body computes (a fused cast or decode).
+  unsigned costBodyOps = 0;
 
   bool allCombinable() const {
     return llvm::all_of(combiners, [](auto c) { return c.has_value(); });
@@ -260,6 +267,10 @@ static Value getRootBuffer(Value v) {
 static bool isSupportedScalarType(Type t) {
   return isa<FloatType, IntegerType, IndexType>(t);
 }
+
+/// The body size that the cost model assumes for every floating-point
+/// reduction (Nest::costBodyOps).
+static constexpr unsigned kReductionCostBodyOps = 4;
 
 /// Builds the loop-nest model of `op`; fails for anything the emitter does
 /// not handle (the op then stays for convert-linalg-to-loops).
@@ -424,6 +435,12 @@ static FailureOr<Nest> buildNest(linalg::LinalgOp op) {
       a.coeff.erase(a.coeff.begin() + i + 1);
     }
   }
+  bool floatReduction =
+      llvm::any_of(nest.dims, [](const LoopDim &d) { return d.reduction; }) &&
+      llvm::any_of(nest.inits(), [](const Access &a) {
+        return isa<FloatType>(a.elementType);
+      });
+  nest.costBodyOps = floatReduction ? kReductionCostBodyOps : nest.numBodyOps;
   return nest;
 }
 
@@ -470,7 +487,7 @@ static std::optional<double> estimateCost(const Nest &nest, Config &cfg,
         block * llvm::divideCeil(w * getBitWidth(a.elementType), vectorBits);
   if (accRegs + cfg.nv * varyingInputs + 2 > numRegs)
     return std::nullopt;
-  if (int64_t(nest.numBodyOps + 1) * block > 768)
+  if (int64_t(nest.costBodyOps + 1) * block > 768)
     return std::nullopt; // code size
 
   // Packing: a copy of the elements with V innermost, when the gathers it
@@ -519,7 +536,7 @@ static std::optional<double> estimateCost(const Nest &nest, Config &cfg,
     double combos = 1;
     for (int64_t mu : mus)
       combos *= mu;
-    double compute = combos * nvHere * nest.numBodyOps;
+    double compute = combos * nvHere * nest.costBodyOps;
     return loads + compute + 1;
   };
   int64_t redIters = 1;
@@ -553,7 +570,7 @@ static std::optional<double> estimateCost(const Nest &nest, Config &cfg,
     double combos = 1;
     for (int64_t mu : mus)
       combos *= mu;
-    return 40 * combos * nvHere * (nest.numBodyOps + numMemrefs);
+    return 40 * combos * nvHere * (nest.costBodyOps + numMemrefs);
   };
 
   // Sum over the full and tail blocks of every unrolled dim (and of V).
@@ -604,7 +621,7 @@ static std::optional<Config> chooseConfig(const Nest &nest, unsigned vectorBits,
   for (const Access &a : ArrayRef(nest.accesses).take_front(nest.numInputs))
     memrefInputs += !a.isScalar;
   double scalar =
-      double(nest.numIterations()) * (memrefInputs + nest.numBodyOps + 2);
+      double(nest.numIterations()) * (memrefInputs + nest.costBodyOps + 2);
   int64_t maxLanes = std::max<int64_t>(vectorBits / 32, 4);
 
   std::optional<Config> best;
