@@ -379,35 +379,38 @@ static SpecialCodes getSpecialCodes(FormatAttr format) {
   return k;
 }
 
-/// The code of the f32 value `r`, which is a value of `format` (the output of
-/// emitRoundToFormat), inf or NaN; as i32.
-static Value emitCodeOf(IntEmitter &e, Value bits, FormatAttr format) {
+/// The f32 constant 2^k (k in [-149, 127]).
+static Value powerOfTwo(OpBuilder &b, Location loc, int64_t k) {
+  return arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(static_cast<float>(std::ldexp(1.0, int(k)))));
+}
+
+/// The code of the f32 value whose bits are `bits`: a value of `format` (the
+/// output of emitRoundToFormat), inf or NaN; as i32. Normal values shift
+/// their exponent and mantissa into place and rebias; values below the
+/// format's normals are exact multiples of its quantum 2^(emin - man), so
+/// scaling by the inverse quantum gives the mantissa field as an exact float
+/// integer.
+static Value emitCodeOf(OpBuilder &b, Location loc, IntEmitter &e, Value bits,
+                        FormatAttr format) {
   using Pred = arith::CmpIPredicate;
-  RoundingConstants k = getRoundingConstants(format);
   SpecialCodes sc = getSpecialCodes(format);
-  int64_t m = k.man, bias = format.getBias();
+  int64_t m = format.getManBits(), bias = format.getBias();
   int64_t emin = format.getMinExponent();
 
   Value a = e.bitAnd(bits, e.c(kAbsMask));
   Value negative = e.cmp(Pred::ne, e.bitAnd(bits, e.c(kSignMask)), e.c(0));
-  Value biasedF32 = e.shr(a, e.c(23));
-  Value mantissa = e.bitAnd(a, e.c(0x7FFFFF));
-  Value isF32Subnormal = e.cmp(Pred::eq, biasedF32, e.c(0));
-  // Significand with its implicit bit, and the unbiased exponent.
-  Value sig = e.select(isF32Subnormal, mantissa,
-                       e.bitOr(mantissa, e.c(0x800000)));
-  Value unbiased =
-      e.select(isF32Subnormal, e.c(-126), e.sub(biasedF32, e.c(127)));
-  // Normal in the format: exponent field and the top `m` mantissa bits.
-  Value normal = e.bitOr(e.shl(e.add(unbiased, e.c(bias)), e.c(m)),
-                         e.shr(mantissa, e.c(23 - m)));
-  // Subnormal in the format (zero included): the significand in quanta of
-  // 2^(emin - m); exact, since r is a value of the format.
-  Value shift = e.sub(e.c(23 - m + emin), unbiased);
-  Value subnormal = e.shr(sig, e.maxS(e.minS(shift, e.c(31)), e.c(0)));
-  Value isNormal =
-      e.bitAnd(e.cmp(Pred::ne, biasedF32, e.c(0)),
-               e.cmp(Pred::sge, unbiased, e.c(emin)));
+  Value normal = e.sub(e.shr(a, e.c(23 - m)), e.c((127 - bias) << m));
+  Value scaled = arith::BitcastOp::create(b, loc, b.getF32Type(), a);
+  // 2^(m - emin) exceeds f32's range for formats whose normals reach f32's
+  // own (bf16): two exact steps.
+  for (int64_t k = m - emin; k != 0;) {
+    int64_t step = std::min<int64_t>(k, 127);
+    scaled = arith::MulFOp::create(b, loc, scaled, powerOfTwo(b, loc, step));
+    k -= step;
+  }
+  Value subnormal = arith::FPToUIOp::create(b, loc, b.getI32Type(), scaled);
+  Value isNormal = e.cmp(Pred::sge, a, e.c((emin + 127) << 23));
   Value magnitude = e.select(isNormal, normal, subnormal);
   Value code = e.select(negative, e.bitOr(magnitude, e.c(sc.signBit)),
                         magnitude);
@@ -425,7 +428,10 @@ static Value emitCodeOf(IntEmitter &e, Value bits, FormatAttr format) {
   return e.select(isNaN, e.c(sc.nanCode), code);
 }
 
-/// The f32 bits of the value of `code` (i32) in `format`.
+/// The f32 bits of the value of `code` (i32) in `format`: normal codes
+/// shift into place and rebias, subnormal ones are their mantissa field
+/// times the quantum (exact: a small integer times a power of two that f32
+/// represents).
 static Value emitValueOf(OpBuilder &b, Location loc, IntEmitter &e,
                          Value code, FormatAttr format) {
   using Pred = arith::CmpIPredicate;
@@ -434,43 +440,30 @@ static Value emitValueOf(OpBuilder &b, Location loc, IntEmitter &e,
   int64_t emin = format.getMinExponent();
 
   Value negative = e.cmp(Pred::ne, e.bitAnd(code, e.c(sc.signBit)), e.c(0));
-  Value expField = e.shr(e.bitAnd(code, e.c(sc.expField)), e.c(m));
+  Value magCode = e.bitAnd(code, e.c(sc.signBit - 1));
+  Value normal =
+      e.add(e.shl(magCode, e.c(23 - m)), e.c((127 - bias) << 23));
   Value man = e.bitAnd(code, e.c((int64_t(1) << m) - 1));
-  // Normal: rebias the exponent, widen the mantissa.
-  Value normal = e.bitOr(e.shl(e.add(expField, e.c(127 - bias)), e.c(23)),
-                         e.shl(man, e.c(23 - m)));
-  // Subnormal: man x 2^(emin - m). With its top bit at position p, the f32
-  // exponent is emin - m + p; below f32's normals the f32 mantissa field is
-  // man shifted into place.
-  Value lz = math::CountLeadingZerosOp::create(b, loc, man);
-  Value p = e.sub(e.c(31), lz);
-  Value f32Exp = e.add(e.c(emin - m + 127), p);
-  Value sigBits = e.bitAnd(e.shl(man, e.sub(e.c(23), p)), e.c(0x7FFFFF));
-  Value asNormal = e.bitOr(e.shl(f32Exp, e.c(23)), sigBits);
-  Value asF32Subnormal =
-      e.shl(man, e.c(std::max<int64_t>(0, emin - m + 149)));
-  Value subnormal = e.select(e.cmp(Pred::sgt, f32Exp, e.c(0)), asNormal,
-                             asF32Subnormal);
-  subnormal = e.select(e.cmp(Pred::eq, man, e.c(0)), e.c(0), subnormal);
-  Value magnitude =
-      e.select(e.cmp(Pred::eq, expField, e.c(0)), subnormal, normal);
+  Value manF = arith::UIToFPOp::create(b, loc, b.getF32Type(), man);
+  Value subF = arith::MulFOp::create(b, loc, manF,
+                                     powerOfTwo(b, loc, emin - m));
+  Value subnormal = arith::BitcastOp::create(b, loc, b.getI32Type(), subF);
+  Value isSubnormal = e.cmp(Pred::ult, magCode, e.c(int64_t(1) << m));
+  Value magnitude = e.select(isSubnormal, subnormal, normal);
   Value bits =
       e.select(negative, e.bitOr(magnitude, e.c(kSignMask)), magnitude);
-  Value expAllOnes = e.cmp(Pred::eq, e.bitAnd(code, e.c(sc.expField)),
-                           e.c(sc.expField));
   switch (format.getSpecials()) {
   case SpecialValues::ieee: {
-    Value isNaN = e.bitAnd(expAllOnes, e.cmp(Pred::ne, man, e.c(0)));
+    Value expAllOnes = e.cmp(Pred::uge, magCode, e.c(sc.expField));
+    Value isNaN = e.cmp(Pred::ugt, magCode, e.c(sc.expField));
     Value inf = e.select(negative, e.c(kSignMask | kInfBits), e.c(kInfBits));
     bits = e.select(expAllOnes, e.select(isNaN, e.c(kNaNBits), inf), bits);
     break;
   }
-  case SpecialValues::fn: {
-    Value magCode = e.bitAnd(code, e.c(sc.signBit - 1));
+  case SpecialValues::fn:
     bits = e.select(e.cmp(Pred::eq, magCode, e.c(sc.signBit - 1)),
                     e.c(kNaNBits), bits);
     break;
-  }
   case SpecialValues::fnuz:
   case SpecialValues::none:
     bits = e.select(e.cmp(Pred::eq, code, e.c(sc.signBit)), e.c(kNaNBits),
@@ -488,7 +481,7 @@ Value mp::emitEncode(OpBuilder &b, Location loc, Value x, FormatAttr format,
   Value rounded = emitRoundToFormat(b, loc, x, format);
   IntEmitter e(b, loc);
   Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), rounded);
-  Value code = emitCodeOf(e, bits, format);
+  Value code = emitCodeOf(b, loc, e, bits, format);
   if (codeType.getWidth() == 32)
     return code;
   return arith::TruncIOp::create(b, loc, codeType, code);
