@@ -41,6 +41,7 @@ void AnnotateArenaPass::runOnOperation() {
   PassManager pm(module.getContext());
   mp::MPCPUPipelineOptions options;
   options.vectorize = vectorize;
+  options.storage = storage;
   mp::buildMPPlannedBuffersPipeline(pm, options);
   if (failed(pm.run(*copy))) {
     module.emitError("mp-annotate-arena: lowering a copy of the module to "

@@ -699,10 +699,7 @@ void mp::buildMPGPUPipeline(OpPassManager &pm,
 
   // Front half: as mp-cpu-pipeline (casts, mp -> linalg, bufferization),
   // with the native FP8 conversions claimed before the integer emulation.
-  MPBufferizeOptions toBuffers;
-  toBuffers.outParams = options.outParams;
-  toBuffers.donateState = options.donateState;
-  toBuffers.storage = options.storage;
+  MPBufferizeOptions toBuffers = getBufferizeOptions(options);
   if (options.nativeCasts && parseChip(chip) >= 89)
     toBuffers.beforeLowerCasts = [](OpPassManager &nested) {
       nested.addPass(std::make_unique<MPGPUNativeCastsPass>());

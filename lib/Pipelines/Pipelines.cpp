@@ -72,10 +72,7 @@ void mp::buildMPToBuffersPipeline(OpPassManager &pm,
 
 void mp::buildMPPlannedBuffersPipeline(OpPassManager &pm,
                                        const MPCPUPipelineOptions &options) {
-  MPBufferizeOptions toBuffers;
-  toBuffers.outParams = options.outParams;
-  toBuffers.donateState = options.donateState;
-  toBuffers.storage = options.storage;
+  MPBufferizeOptions toBuffers = getBufferizeOptions(options);
   toBuffers.hoistStaticAllocs = true;
   buildMPToBuffersPipeline(pm, toBuffers);
 

@@ -17,9 +17,12 @@ class OpPassManager;
 
 namespace mp {
 
-/// Options of mp-cpu-pipeline.
-struct MPCPUPipelineOptions
-    : public mlir::PassPipelineOptions<MPCPUPipelineOptions> {
+/// The options of the front half (buildMPToBuffersPipeline) that both
+/// mp-cpu-pipeline and mp-gpu-pipeline offer.
+template <typename Derived>
+struct MPFrontHalfOptions : public mlir::PassPipelineOptions<Derived> {
+  template <typename T>
+  using Option = typename mlir::PassPipelineOptions<Derived>::template Option<T>;
   Option<bool> outParams{
       *this, "out-params",
       llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
@@ -39,6 +42,10 @@ struct MPCPUPipelineOptions
                      "mp-drop-donated-results); false returns them as new "
                      "buffers"),
       llvm::cl::init(true)};
+};
+
+/// Options of mp-cpu-pipeline.
+struct MPCPUPipelineOptions : public MPFrontHalfOptions<MPCPUPipelineOptions> {
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Register-tile and vectorize the linalg ops "
@@ -81,6 +88,16 @@ struct MPBufferizeOptions {
 void buildMPToBuffersPipeline(mlir::OpPassManager &pm,
                               const MPBufferizeOptions &options);
 
+/// The front-half settings of a pipeline's options.
+template <typename Derived>
+MPBufferizeOptions getBufferizeOptions(const MPFrontHalfOptions<Derived> &o) {
+  MPBufferizeOptions b;
+  b.outParams = o.outParams;
+  b.donateState = o.donateState;
+  b.storage = o.storage;
+  return b;
+}
+
 /// The buffer half of mp-cpu-pipeline: buildMPToBuffersPipeline with
 /// out-params, mp-tile-and-vectorize and mp-plan-buffers. Its functions carry
 /// mp.arena_bytes / mp.live_peak_bytes (mp-annotate-arena reads them).
@@ -108,8 +125,7 @@ class DialectRegistry;
 namespace mp {
 
 /// Options of mp-gpu-pipeline (docs/GPU.md).
-struct MPGPUPipelineOptions
-    : public mlir::PassPipelineOptions<MPGPUPipelineOptions> {
+struct MPGPUPipelineOptions : public MPFrontHalfOptions<MPGPUPipelineOptions> {
   Option<std::string> chip{
       *this, "chip",
       llvm::cl::desc("NVIDIA target, sm_<N> (e.g. sm_80, sm_90)"),
@@ -132,25 +148,6 @@ struct MPGPUPipelineOptions
       *this, "cuda-path",
       llvm::cl::desc("CUDA toolkit (libdevice, ptxas)"),
       llvm::cl::init("/usr/local/cuda")};
-  Option<bool> outParams{
-      *this, "out-params",
-      llvm::cl::desc("Turn returned buffers into caller-allocated out-params "
-                     "(the calling convention of mp-run)"),
-      llvm::cl::init(true)};
-  Option<bool> storage{
-      *this, "storage",
-      llvm::cl::desc("Keep tensors assigned formats of at most 16 bits as "
-                     "8/16-bit codes (mp-materialize-storage; opt-in, see "
-                     "docs/Design/Storage.md); false rounds in f32 "
-                     "containers"),
-      llvm::cl::init(false)};
-  Option<bool> donateState{
-      *this, "donate-state",
-      llvm::cl::desc("Update weights, momenta and BN statistics in the "
-                     "caller's argument buffers (mp-donate-state, "
-                     "mp-drop-donated-results); false returns them as new "
-                     "buffers"),
-      llvm::cl::init(true)};
   Option<bool> nativeCasts{
       *this, "native-casts",
       llvm::cl::desc("On sm_89 and later, round casts to saturating OCP "

@@ -284,6 +284,8 @@ def MPAnnotateArenaPass : Pass<"mp-annotate-arena", "::mlir::ModuleOp"> {
   let options = [
     Option<"vectorize", "vectorize", "bool", /*default=*/"true",
            "As mp-cpu-pipeline's vectorize">,
+    Option<"storage", "storage", "bool", /*default=*/"false",
+           "As mp-cpu-pipeline's storage (8/16-bit codes)">,
   ];
 }
 
