@@ -1358,13 +1358,21 @@ struct MaxPool2dGradLowering : OpConversionPattern<MaxPool2dGradOp> {
         ctx);
     AffineMap out = project(ctx, 6, {0, 1, 2, 3});
     int64_t area = kernel[0] * kernel[1];
+    // The winning window position, in the narrowest integer that holds the
+    // window's area (the index tensor is as large as the output: i8 for
+    // every usual kernel, not i64).
+    IntegerType posType = rewriter.getIntegerType(
+        area < (int64_t(1) << 7) ? 8 : area < (int64_t(1) << 31) ? 32 : 64);
+    auto posConst = [&](OpBuilder &b, Location loc, int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(posType, v));
+    };
     // The window extent is only known through a shape operand, as in the
     // named pooling ops (linalg needs every loop bound from some operand).
     Value extent = emptyTensor(rewriter, loc, kernel, rewriter.getF32Type());
     auto argmax = generic(
         rewriter, loc, ValueRange{xp, extent},
         ValueRange{filled(rewriter, loc, ys, negInf),
-                   filled(rewriter, loc, ys, i64Const(rewriter, loc, area))},
+                   filled(rewriter, loc, ys, posConst(rewriter, loc, area))},
         {window, project(ctx, 6, {4, 5}), out, out},
         reduceAllBut(6, {0, 1, 2, 3}),
         [&](OpBuilder &b, Location loc, ValueRange args) {
@@ -1391,19 +1399,19 @@ struct MaxPool2dGradLowering : OpConversionPattern<MaxPool2dGradOp> {
               b, loc,
               arith::MulIOp::create(b, loc, ky, indexConst(b, loc, kernel[1])),
               kx);
-          Value pos64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), pos);
+          Value posN = arith::IndexCastOp::create(b, loc, posType, pos);
           Value win = arith::AndIOp::create(
-              b, loc, valid, beats(b, loc, args[0], pos64, args[2], args[3]));
+              b, loc, valid, beats(b, loc, args[0], posN, args[2], args[3]));
           linalg::YieldOp::create(
               b, loc,
               ValueRange{arith::SelectOp::create(b, loc, win, args[0], args[2]),
-                         arith::SelectOp::create(b, loc, win, pos64, args[3])});
+                         arith::SelectOp::create(b, loc, win, posN, args[3])});
         });
     Value winner = argmax.getResult(1);
     Value dx = scatterWindows(
         rewriter, loc, xs, ys, kernel, stride, pad,
         [&](OpBuilder &b, Location loc, int64_t ky, int64_t kx, Value acc) {
-          Value pos = i64Const(b, loc, ky * kernel[1] + kx);
+          Value pos = posConst(b, loc, ky * kernel[1] + kx);
           return generic(
                      b, loc, ValueRange{dy, winner}, acc,
                      SmallVector<AffineMap>(3, identity(ctx, 4)),
