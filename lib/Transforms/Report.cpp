@@ -15,6 +15,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #define DEBUG_TYPE "mp-report"
@@ -44,6 +45,10 @@ struct StepReport {
   /// From mp-annotate-arena, when it ran: the lowered step's planned arena
   /// and its live-buffer peak (bytes; -1 when absent).
   int64_t arenaBytes = -1, livePeakBytes = -1;
+  /// From `measured` (an mp-run --memory-file), when it names this step:
+  /// the bytes the JIT-compiled step allocated at its peak (-1: absent).
+  int64_t measuredPeakBytes = -1;
+  bool measuredStorage = false;
 };
 } // namespace
 
@@ -172,6 +177,16 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
     planned["with_persistent_bytes"] = r.arenaBytes + r.peak.persistentBytes;
     totals["planned"] = std::move(planned);
   }
+  if (r.measuredPeakBytes >= 0) {
+    int64_t withState = r.measuredPeakBytes + r.peak.persistentBytes;
+    json::Object measured;
+    measured["allocated_peak_bytes"] = r.measuredPeakBytes;
+    measured["with_persistent_bytes"] = withState;
+    measured["storage"] = r.measuredStorage;
+    measured["ratio_to_peak_model"] =
+        r.peak.peakBytes ? double(withState) / double(r.peak.peakBytes) : 0.0;
+    totals["measured"] = std::move(measured);
+  }
   fn["totals"] = std::move(totals);
   return json::Value(std::move(fn));
 }
@@ -268,6 +283,61 @@ static void printTable(const StepReport &r, bool withTensors,
        << "); with the persistent state " << mib(r.arenaBytes +
                                                   r.peak.persistentBytes)
        << "\n";
+  if (r.measuredPeakBytes >= 0) {
+    int64_t withState = r.measuredPeakBytes + r.peak.persistentBytes;
+    os << "measured (mp-run --memory-file"
+       << (r.measuredStorage ? ", storage" : "") << "): allocation peak "
+       << mib(r.measuredPeakBytes) << "; with the persistent state "
+       << mib(withState) << ", "
+       << llvm::format("%.3f", r.peak.peakBytes ? double(withState) /
+                                                      double(r.peak.peakBytes)
+                                                : 0.0)
+       << " x the peak model\n";
+  }
+}
+
+namespace {
+/// One measurement read from an mp-run --memory-file.
+struct Measurement {
+  std::string function;
+  int64_t allocatedPeakBytes = -1;
+  bool storage = false;
+};
+} // namespace
+
+/// Reads `path` (schema mp-memory/1); a message on failure.
+static FailureOr<Measurement> readMeasurement(StringRef path,
+                                              std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return failure();
+  }
+  llvm::Expected<json::Value> value = json::parse((*buffer)->getBuffer());
+  if (!value) {
+    error = "'" + path.str() + "' is not JSON: " +
+            llvm::toString(value.takeError());
+    return failure();
+  }
+  const json::Object *root = value->getAsObject();
+  std::optional<StringRef> schema = root ? root->getString("schema") : std::nullopt;
+  if (!schema || *schema != "mp-memory/1") {
+    error = "'" + path.str() + "' is not an mp-run --memory-file (schema "
+            "mp-memory/1)";
+    return failure();
+  }
+  Measurement m;
+  std::optional<StringRef> fn = root->getString("function");
+  std::optional<int64_t> peak = root->getInteger("allocated_peak_bytes");
+  if (!fn || !peak || *peak < 0) {
+    error = "'" + path.str() + "' needs a 'function' and a non-negative "
+            "'allocated_peak_bytes'";
+    return failure();
+  }
+  m.function = fn->str();
+  m.allocatedPeakBytes = *peak;
+  m.storage = root->getBoolean("storage").value_or(false);
+  return m;
 }
 
 void ReportPass::runOnOperation() {
@@ -293,10 +363,21 @@ void ReportPass::runOnOperation() {
     return signalPassFailure();
   }
 
+  std::optional<Measurement> measurement;
+  if (!measured.empty()) {
+    std::string problem;
+    FailureOr<Measurement> m = readMeasurement(measured, problem);
+    if (failed(m)) {
+      module.emitError() << "mp-report: " << problem;
+      return signalPassFailure();
+    }
+    measurement = *m;
+  }
+
   MLIRContext *ctx = module.getContext();
   FormatAttr sixteen = FormatAttr::getPreset(ctx, "paper_169");
   json::Array functions;
-  bool any = false;
+  bool any = false, matched = false;
   for (const MemoryEstimateAnalysis::Entry &e : estimates.getEntries()) {
     func::FuncOp fn = e.graph->getFunction();
     if (!function.empty() && fn.getSymName() != function)
@@ -321,6 +402,11 @@ void ReportPass::runOnOperation() {
     if (auto a = fn->getAttrOfType<IntegerAttr>(
             MPDialect::getLivePeakBytesAttrName()))
       r.livePeakBytes = a.getInt();
+    if (measurement && measurement->function == fn.getSymName()) {
+      matched = true;
+      r.measuredPeakBytes = measurement->allocatedPeakBytes;
+      r.measuredStorage = measurement->storage;
+    }
     if (format == "json")
       functions.push_back(toJson(r, tensors));
     else
@@ -328,6 +414,12 @@ void ReportPass::runOnOperation() {
   }
   if (!any) {
     module.emitError() << "no training step named '" << function << "'";
+    return signalPassFailure();
+  }
+  if (measurement && !matched) {
+    module.emitError() << "mp-report: '" << measured << "' measures @"
+                       << measurement->function
+                       << ", which is not a reported training step";
     return signalPassFailure();
   }
   if (format == "json") {

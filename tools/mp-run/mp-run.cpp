@@ -24,7 +24,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -88,6 +90,11 @@ static cl::opt<bool> storage(
              "codes (mp-materialize-storage, opt-in; default: f32 "
              "containers)"),
     cl::init(false));
+static cl::opt<std::string> memoryFile(
+    "memory-file",
+    cl::desc("Write the planned arena and the measured allocation peak as "
+             "JSON (schema mp-memory/1) for mp-report's `measured` option"),
+    cl::value_desc("file.json"), cl::init(""));
 static cl::opt<bool> printMemory(
     "memory",
     cl::desc("Print the planned arena, the live-buffer peak and the bytes the "
@@ -276,6 +283,21 @@ int main(int argc, char **argv) {
                  << " B; allocated peak " << stats.peakBytes << " B, "
                  << llvm::format("%.1f", double(stats.allocations) / calls)
                  << " allocations per call\n";
+  }
+
+  if (!memoryFile.empty()) {
+    AllocationStats stats = getAllocationStats();
+    llvm::json::Object m{{"schema", "mp-memory/1"},
+                         {"function", function.getValue()},
+                         {"storage", bool(storage)},
+                         {"arena_bytes", spec->arenaBytes},
+                         {"live_peak_bytes", spec->livePeakBytes},
+                         {"allocated_peak_bytes", stats.peakBytes}};
+    std::error_code ec;
+    llvm::raw_fd_ostream os(memoryFile, ec);
+    if (ec)
+      return fail("cannot write '" + memoryFile + "': " + ec.message());
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(m))) << "\n";
   }
 
   if (printResults)

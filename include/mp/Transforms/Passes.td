@@ -151,6 +151,9 @@ def MPReportPass : Pass<"mp-report", "::mlir::ModuleOp"> {
            "Training step to report (default: all)">,
     Option<"tensors", "tensors", "bool", /*default=*/"true",
            "Include the per-tensor table">,
+    Option<"measured", "measured", "std::string", /*default=*/"\"\"",
+           "An `mp-run --memory-file` JSON: print the measured allocation "
+           "peak of its function beside the models">,
   ];
 }
 
