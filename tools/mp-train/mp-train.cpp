@@ -510,13 +510,23 @@ int main(int argc, char **argv) {
   if (!llvm::is_contained(policies, StringRef(policy)))
     return fail("unknown --policy '" + policy +
                 "'; expected fp32, uniform-high, uniform-low, op or ours");
-  if (policy == "ours" && ratio < 0 && budget == 0)
+  // A number is checked for NaN and infinity too (a NaN passes every
+  // ordered comparison's negation).
+  auto given = [](const auto &opt) { return opt.getNumOccurrences() > 0; };
+  auto num = [](double v) {
+    std::string s;
+    llvm::raw_string_ostream(s) << llvm::format("%g", v);
+    return s;
+  };
+  if (given(ratio) && !(ratio >= 0 && ratio <= 1))
+    return fail("--ratio must be in [0, 1], got " + num(ratio));
+  if (policy == "ours" && !given(ratio) && budget == 0)
     return fail("--policy ours needs --ratio R (0..1) or --budget BYTES");
-  if (ratio != -1.0 && (ratio < 0 || ratio > 1))
-    return fail("--ratio must be in [0, 1]");
-  if (ratio != -1.0 && budget > 0)
+  if (budget < 0)
+    return fail("--budget must be a positive number of bytes");
+  if (given(ratio) && budget > 0)
     return fail("give either --ratio or --budget, not both");
-  if (policy != "ours" && (ratio != -1.0 || budget > 0))
+  if (policy != "ours" && (given(ratio) || budget > 0))
     return fail("--ratio and --budget apply to --policy ours only");
   if (promotionMode != "auto" && promotionMode != "on" &&
       promotionMode != "off")
@@ -533,12 +543,32 @@ int main(int argc, char **argv) {
                             : std::string(lossScaling);
   if (scaling != "none" && scaling != "dynamic")
     return fail("unknown --loss-scaling '" + lossScaling + "'");
-  if (!(lr > 0))
-    return fail("--lr must be positive");
+  if (!(lr > 0) || !std::isfinite(lr))
+    return fail("--lr must be positive and finite");
+  if (!(momentum >= 0 && momentum < 1))
+    return fail("--momentum must be in [0, 1), got " + num(momentum));
+  if (!(weightDecay >= 0) || !std::isfinite(weightDecay))
+    return fail("--weight-decay must be non-negative and finite");
+  if (!(promotionThreshold >= 0 && promotionThreshold <= 1))
+    return fail("--promotion-threshold must be in [0, 1], got " +
+                num(promotionThreshold));
+  for (auto [name, value] :
+       {std::pair<const char *, int64_t>{"--steps", maxSteps},
+        {"--train-limit", trainLimit},
+        {"--test-limit", testLimit},
+        {"--growth-interval", growthInterval},
+        {"--log-steps", logSteps},
+        {"--crop-padding", cropPadding}})
+    if (value < 0)
+      return fail(std::string(name) + " must not be negative, got " +
+                  std::to_string(value));
+  if (syntheticSize <= 0)
+    return fail("--synthetic-size must be positive, got " +
+                std::to_string(syntheticSize));
   if (epochs == 0 && maxSteps == 0)
     return fail("--epochs must be positive");
-  if (!(initScale > 0))
-    return fail("--init-scale must be positive");
+  if (!(initScale > 0) || !std::isfinite(initScale))
+    return fail("--init-scale must be positive and finite");
 
   // Model.
   DialectRegistry registry;
@@ -608,6 +638,10 @@ int main(int argc, char **argv) {
                 std::to_string(train.height) + "x" +
                 std::to_string(train.width) +
                 "; emit the model with matching --in-channels and --size");
+  if (cropPadding > std::max(train.height, train.width))
+    return fail("--crop-padding " + std::to_string(cropPadding) +
+                " is larger than the " + std::to_string(train.height) + "x" +
+                std::to_string(train.width) + " images");
   if (train.classes != info->classes)
     return fail("the model has " + std::to_string(info->classes) +
                 " classes but " + train.name + " has " +
