@@ -740,6 +740,18 @@ int main(int argc, char **argv) {
       return fail("cannot write '" + logFile + "': " + ec.message());
   }
   auto emit = [&](json::Object o) {
+    // JSON has no NaN or infinity: a non-finite number (a diverged loss) is
+    // logged as null, with its text beside it ("test_loss_text": "nan").
+    SmallVector<std::pair<std::string, std::string>> texts;
+    for (auto &[key, value] : o)
+      if (std::optional<double> d = value.getAsNumber();
+          d && !std::isfinite(*d) && value.kind() == json::Value::Number) {
+        texts.push_back({(key.str() + "_text"),
+                         std::isnan(*d) ? "nan" : (*d > 0 ? "inf" : "-inf")});
+        value = nullptr;
+      }
+    for (auto &[key, text] : texts)
+      o[key] = text;
     if (log) {
       *log << json::Value(std::move(o)) << "\n";
       log->flush();
@@ -945,6 +957,10 @@ int main(int argc, char **argv) {
     auto cur = evaluate(*jit, evalName, test, testLimit, st, batch);
     if (!cur)
       return fail(llvm::toString(cur.takeError()));
+    // A model whose test loss is not finite has diverged too, even if some
+    // training steps still had a finite loss.
+    if (cur->samples > 0 && !std::isfinite(cur->loss))
+      diverged = true;
     json::Object ep{{"event", "epoch"},
                     {"epoch", int64_t(epoch + 1)},
                     {"steps", st.step},
