@@ -145,8 +145,9 @@ llvm::Expected<HostTensor> mp::readNpy(StringRef path) {
   else
     return bad("unsupported dtype " + descr->split(',').first +
                " (expected <f4, <i4, <i8 or |b1)");
-  if (!shapeField->starts_with("("))
-    return bad("malformed shape");
+  if (!shapeField->starts_with("(") ||
+      !shapeField->drop_front().contains(')'))
+    return bad("malformed shape: expected a tuple '(d0, d1, ...)'");
   StringRef dims = shapeField->drop_front().split(')').first;
   llvm::SmallVector<int64_t, 4> shape;
   llvm::SmallVector<StringRef, 4> parts;
