@@ -52,6 +52,17 @@ struct StepReport {
 };
 } // namespace
 
+/// The measured peak with the persistent state (what the peak model counts),
+/// and its ratio to the model.
+static int64_t measuredWithState(const StepReport &r) {
+  return r.measuredPeakBytes + r.peak.persistentBytes;
+}
+static double measuredRatio(const StepReport &r) {
+  return r.peak.peakBytes
+             ? double(measuredWithState(r)) / double(r.peak.peakBytes)
+             : 0.0;
+}
+
 /// The format as written inside #mp.format<...>: "paper_143",
 /// "paper_169, overflow = inf", or every field.
 static std::string formatName(FormatAttr f) {
@@ -178,13 +189,11 @@ static json::Value toJson(const StepReport &r, bool withTensors) {
     totals["planned"] = std::move(planned);
   }
   if (r.measuredPeakBytes >= 0) {
-    int64_t withState = r.measuredPeakBytes + r.peak.persistentBytes;
     json::Object measured;
     measured["allocated_peak_bytes"] = r.measuredPeakBytes;
-    measured["with_persistent_bytes"] = withState;
+    measured["with_persistent_bytes"] = measuredWithState(r);
     measured["storage"] = r.measuredStorage;
-    measured["ratio_to_peak_model"] =
-        r.peak.peakBytes ? double(withState) / double(r.peak.peakBytes) : 0.0;
+    measured["ratio_to_peak_model"] = measuredRatio(r);
     totals["measured"] = std::move(measured);
   }
   fn["totals"] = std::move(totals);
@@ -283,17 +292,12 @@ static void printTable(const StepReport &r, bool withTensors,
        << "); with the persistent state " << mib(r.arenaBytes +
                                                   r.peak.persistentBytes)
        << "\n";
-  if (r.measuredPeakBytes >= 0) {
-    int64_t withState = r.measuredPeakBytes + r.peak.persistentBytes;
+  if (r.measuredPeakBytes >= 0)
     os << "measured (mp-run --memory-file"
        << (r.measuredStorage ? ", storage" : "") << "): allocation peak "
        << mib(r.measuredPeakBytes) << "; with the persistent state "
-       << mib(withState) << ", "
-       << llvm::format("%.3f", r.peak.peakBytes ? double(withState) /
-                                                      double(r.peak.peakBytes)
-                                                : 0.0)
-       << " x the peak model\n";
-  }
+       << mib(measuredWithState(r)) << ", "
+       << llvm::format("%.3f", measuredRatio(r)) << " x the peak model\n";
 }
 
 namespace {

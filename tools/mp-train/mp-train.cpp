@@ -745,7 +745,7 @@ int main(int argc, char **argv) {
     SmallVector<std::pair<std::string, std::string>> texts;
     for (auto &[key, value] : o)
       if (std::optional<double> d = value.getAsNumber();
-          d && !std::isfinite(*d) && value.kind() == json::Value::Number) {
+          d && !std::isfinite(*d)) {
         texts.push_back({(key.str() + "_text"),
                          std::isnan(*d) ? "nan" : (*d > 0 ? "inf" : "-inf")});
         value = nullptr;

@@ -504,42 +504,6 @@ Value mp::emitDecode(OpBuilder &b, Location loc, Value code,
 // Patterns
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// mp.cast %x to F -> linalg.generic { round_F(x) } (F = fp32: %x).
-struct CastLowering : OpRewritePattern<CastOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(CastOp op,
-                                PatternRewriter &rewriter) const override {
-    FormatAttr format = op.getFormat();
-    if (format.isF32()) {
-      rewriter.replaceOp(op, op.getInput());
-      return success();
-    }
-    auto type = dyn_cast<RankedTensorType>(op.getType());
-    if (!type || !type.getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "needs a ranked tensor of f32");
-
-    Location loc = op.getLoc();
-    SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(rewriter, loc, op.getInput());
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
-    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-    SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                               utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getInput()},
-        ValueRange{init}, ArrayRef<AffineMap>{identity, identity}, iterators,
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value rounded = emitRoundToFormat(b, nested, args[0], format);
-          linalg::YieldOp::create(b, nested, rounded);
-        });
-    rewriter.replaceOp(op, generic.getResults());
-    return success();
-  }
-};
-
 /// An elementwise linalg.generic from `input` to a tensor of `elementType`
 /// whose body `body` builds (the element in, the result out).
 static Value
@@ -560,6 +524,32 @@ elementwise(PatternRewriter &rewriter, Location loc, Value input,
       });
   return generic.getResult(0);
 }
+
+namespace {
+/// mp.cast %x to F -> linalg.generic { round_F(x) } (F = fp32: %x).
+struct CastLowering : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    FormatAttr format = op.getFormat();
+    if (format.isF32()) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "needs a ranked tensor of f32");
+
+    Value rounded = elementwise(
+        rewriter, op.getLoc(), op.getInput(), type.getElementType(),
+        [&](OpBuilder &b, Location loc, Value x) {
+          return emitRoundToFormat(b, loc, x, format);
+        });
+    rewriter.replaceOp(op, rounded);
+    return success();
+  }
+};
 
 /// mp.encode -> linalg.generic { code_F(round_F(x)) }, with `or H if %p`
 /// a select between the two codes.
