@@ -22,6 +22,7 @@
 #include "mp/Dialect/MP/IR/MPOps.h"
 #include "mp/InitMP.h"
 #include "mp/Runner/Allocations.h"
+#include "mp/Runner/Checkpoint.h"
 #include "mp/Runner/Datasets.h"
 #include "mp/Runner/JitSession.h"
 #include "mp/Transforms/Passes.h"
@@ -34,7 +35,10 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -42,11 +46,15 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mp;
@@ -126,11 +134,24 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Seed of initialisation, order, "
 static cl::opt<std::string> logFile("log", cl::desc("JSON-lines log (default: none)"),
                                     cl::cat(cat));
 static cl::opt<std::string> checkpointDir("checkpoint",
-    cl::desc("Write a checkpoint here after every epoch"), cl::cat(cat));
+    cl::desc("Write checkpoints here: epoch-N after every epoch, step-N every "
+             "--checkpoint-every steps and where --steps stops"),
+    cl::cat(cat));
+static cl::opt<int64_t> checkpointEvery("checkpoint-every",
+    cl::desc("Also checkpoint every N steps (0: at epoch ends only)"),
+    cl::init(0), cl::cat(cat));
 static cl::opt<std::string> resumeDir("resume",
-    cl::desc("Resume from this checkpoint directory"), cl::cat(cat));
+    cl::desc("Resume from this checkpoint, or from the latest one in a "
+             "--checkpoint directory"),
+    cl::cat(cat));
+static cl::opt<unsigned> testingAbortCheckpoint(
+    "testing-abort-checkpoint-after", cl::Hidden,
+    cl::desc("Testing: abort after writing N files of a checkpoint"),
+    cl::init(0), cl::cat(cat));
 static cl::opt<std::string> saveDir("save",
-    cl::desc("Write the final weights here as .npy"), cl::cat(cat));
+    cl::desc("Write the final state here (a checkpoint: one .npy per "
+             "tensor, state.json, manifest.json)"),
+    cl::cat(cat));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress display"), cl::cat(cat));
 static cl::opt<bool> planBuffers(
     "plan-buffers",
@@ -267,13 +288,23 @@ static std::string key(const TensorSpec &spec) {
   return spec.role + ":" + spec.name;
 }
 
+/// Sums over the steps of the epoch in progress.
+struct EpochStats {
+  double lossSum = 0;
+  int64_t correct = 0, seen = 0, skipped = 0, nonFinite = 0;
+  double minScale = 1, maxScale = 1;
+};
+
 struct TrainState {
   std::map<std::string, HostTensor> tensors; // "weight:conv1.weight", ...
   HostTensor flags;                          // promotion flags (i1)
   double scale = 1.0;
   int64_t goodSteps = 0;
-  int64_t step = 0;
-  unsigned epoch = 0; // epochs completed
+  int64_t step = 0;   // steps done in all
+  unsigned epoch = 0; // the epoch in progress (= epochs completed)
+  int64_t stepInEpoch = 0;
+  EpochStats stats;   // of the epoch in progress
+  std::string rng;    // the epoch RNG after stepInEpoch steps
   json::Array promotions;
 };
 
@@ -312,89 +343,276 @@ static void initialise(TrainState &st, const FunctionSpec &step,
   }
 }
 
-static llvm::Error saveState(const TrainState &st, llvm::StringRef dir,
-                             const json::Object &meta) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return llvm::createStringError(ec, "cannot create '%s'", dir.str().c_str());
-  for (const auto &[k, t] : st.tensors) {
-    llvm::SmallString<128> path(dir);
-    std::string file = k;
-    std::replace(file.begin(), file.end(), ':', '@');
-    llvm::sys::path::append(path, file + ".npy");
-    if (llvm::Error e = writeNpy(path, t))
-      return e;
+//===----------------------------------------------------------------------===//
+// Checkpoints
+//===----------------------------------------------------------------------===//
+//
+// A checkpoint (mp/Runner/Checkpoint.h: written atomically, verified on
+// reading) holds every state tensor, the promotion flags and a state.json
+// with the step counters, the epoch's sums, the epoch RNG, the loss scale,
+// the promotions, the log's length and the run's configuration. Resuming
+// from it at any step continues the run bit for bit.
+
+/// The file stem of a state tensor: "weight:conv1.weight" ->
+/// "weight@conv1.weight"; '%' and '/' (ONNX names) are escaped.
+static std::string fileStem(StringRef key) {
+  std::string out;
+  for (char c : key) {
+    if (c == ':')
+      out += '@';
+    else if (c == '%')
+      out += "%25";
+    else if (c == '/')
+      out += "%2F";
+    else
+      out += c;
   }
-  llvm::SmallString<128> flagsPath(dir);
-  llvm::sys::path::append(flagsPath, "promoted.npy");
-  if (llvm::Error e = writeNpy(flagsPath, st.flags))
+  return out;
+}
+
+static json::Object statsToJson(const EpochStats &s) {
+  return json::Object{{"loss_sum", s.lossSum},   {"correct", s.correct},
+                      {"seen", s.seen},          {"skipped", s.skipped},
+                      {"non_finite", s.nonFinite}, {"min_scale", s.minScale},
+                      {"max_scale", s.maxScale}};
+}
+
+/// The checkpoint's state.json: `logBytes` is the length of the log when
+/// the state was taken (a resumed run cuts the log back to it).
+static json::Object stateToJson(const TrainState &st, int64_t logBytes,
+                                StringRef logPath, const json::Object &config) {
+  return json::Object{{"step", st.step},
+                      {"epoch", int64_t(st.epoch)},
+                      {"step_in_epoch", st.stepInEpoch},
+                      {"scale", st.scale},
+                      {"good_steps", st.goodSteps},
+                      {"epoch_stats", statsToJson(st.stats)},
+                      {"rng", st.rng},
+                      {"promotions", json::Array(st.promotions)},
+                      {"log", logPath.str()},
+                      {"log_bytes", logBytes},
+                      {"config", json::Object(config)}};
+}
+
+static llvm::Error writeState(const TrainState &st, StringRef dir,
+                              const json::Object &state, unsigned abortAfter) {
+  std::map<std::string, const HostTensor *> files;
+  for (const auto &[k, t] : st.tensors)
+    files[fileStem(k)] = &t;
+  files["promoted"] = &st.flags;
+  CheckpointWriteOptions options;
+  options.abortAfterFiles = abortAfter;
+  return writeCheckpoint(dir, files, state, options);
+}
+
+/// The limits a resumed state must respect.
+struct ResumeLimits {
+  unsigned totalEpochs;
+  int64_t stepsPerEpoch, growth, batch;
+};
+
+static llvm::Error checkpointError(StringRef dir, const llvm::Twine &why) {
+  return llvm::createStringError(std::errc::invalid_argument,
+                                 "checkpoint '%s': %s", dir.str().c_str(),
+                                 why.str().c_str());
+}
+
+/// Reads and verifies the checkpoint in `dir` and takes its counters into
+/// `st`, checking every value against the run; `config` is this run's
+/// configuration, which must equal the checkpoint's. The tensors are left
+/// in the result for adoptTensors (their shapes are known once the step is
+/// compiled).
+static llvm::Expected<Checkpoint>
+readResumeState(TrainState &st, StringRef dir, const json::Object &config,
+                const ResumeLimits &limits, int64_t &logBytes,
+                std::string &logPath) {
+  auto ck = readCheckpoint(dir);
+  if (!ck)
+    return ck.takeError();
+  auto bad = [&](const llvm::Twine &why) { return checkpointError(dir, why); };
+  // The run's configuration.
+  json::Object &m = ck->state;
+  const json::Object *saved = m.getObject("config");
+  if (!saved)
+    return bad("state.json has no configuration");
+  for (const auto &[k, v] : config) {
+    const json::Value *old = saved->get(k);
+    if (!old || *old != v) {
+      std::string was = old ? llvm::formatv("{0}", *old).str() : "absent";
+      return bad(llvm::formatv("it was written with {0} = {1}, this run has "
+                               "{2}; a resumed run must be configured as the "
+                               "interrupted one",
+                               k, was, v)
+                     .str());
+    }
+  }
+
+  // Counters, each in its range and consistent with the others.
+  auto integer = [&](StringRef k, int64_t lo, int64_t hi,
+                     int64_t &out) -> llvm::Error {
+    std::optional<int64_t> v = m.getInteger(k);
+    if (!v)
+      return bad("state.json lacks the integer '" + k + "'");
+    if (*v < lo || *v > hi)
+      return bad(llvm::formatv("'{0}' is {1}, outside [{2}, {3}]", k, *v, lo,
+                               hi)
+                     .str());
+    out = *v;
+    return llvm::Error::success();
+  };
+  int64_t epoch, inEpoch;
+  if (llvm::Error e = integer("epoch", 0, limits.totalEpochs, epoch))
     return e;
-  llvm::SmallString<128> metaPath(dir);
-  llvm::sys::path::append(metaPath, "state.json");
-  std::error_code ec;
-  llvm::raw_fd_ostream os(metaPath, ec);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write '%s'", metaPath.c_str());
-  json::Object m = meta;
-  m["scale"] = st.scale;
-  m["good_steps"] = st.goodSteps;
-  m["step"] = st.step;
-  m["epoch"] = int64_t(st.epoch);
-  m["promotions"] = json::Array(st.promotions);
-  os << json::Value(std::move(m)) << "\n";
+  if (llvm::Error e =
+          integer("step_in_epoch", 0, limits.stepsPerEpoch - 1, inEpoch))
+    return e;
+  if (epoch == int64_t(limits.totalEpochs))
+    return bad("it is the end of epoch " + llvm::Twine(epoch) +
+               " and the run has " + llvm::Twine(limits.totalEpochs) +
+               " epochs; raise --epochs to train further");
+  if (llvm::Error e = integer("step", 0, INT64_MAX, st.step))
+    return e;
+  if (st.step != epoch * limits.stepsPerEpoch + inEpoch)
+    return bad(llvm::formatv("'step' is {0}, but epoch {1} step {2} at {3} "
+                             "steps per epoch is step {4}",
+                             st.step, epoch, inEpoch, limits.stepsPerEpoch,
+                             epoch * limits.stepsPerEpoch + inEpoch)
+                   .str());
+  st.epoch = unsigned(epoch);
+  st.stepInEpoch = inEpoch;
+  if (llvm::Error e =
+          integer("good_steps", 0, std::max<int64_t>(0, limits.growth - 1),
+                  st.goodSteps))
+    return e;
+  if (llvm::Error e = integer("log_bytes", 0, INT64_MAX, logBytes))
+    return e;
+  auto positive = [&](std::optional<double> v, StringRef k,
+                      double &out) -> llvm::Error {
+    if (!v || !(*v > 0) || !std::isfinite(*v))
+      return bad("'" + k + "' must be a positive finite number");
+    out = *v;
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = positive(m.getNumber("scale"), "scale", st.scale))
+    return e;
+  const json::Object *stats = m.getObject("epoch_stats");
+  if (!stats)
+    return bad("state.json lacks 'epoch_stats'");
+  st.stats = EpochStats();
+  std::optional<double> lossSum = stats->getNumber("loss_sum");
+  if (!lossSum || !std::isfinite(*lossSum))
+    return bad("'epoch_stats.loss_sum' must be a finite number");
+  st.stats.lossSum = *lossSum;
+  for (auto [k, out] : {std::pair<const char *, int64_t *>{"correct",
+                                                           &st.stats.correct},
+                        {"seen", &st.stats.seen},
+                        {"skipped", &st.stats.skipped},
+                        {"non_finite", &st.stats.nonFinite}}) {
+    std::optional<int64_t> v = stats->getInteger(k);
+    if (!v || *v < 0)
+      return bad(llvm::Twine("'epoch_stats.") + k +
+                 "' must be a non-negative integer");
+    *out = *v;
+  }
+  if (st.stats.seen != inEpoch * limits.batch ||
+      st.stats.correct > st.stats.seen || st.stats.skipped > inEpoch ||
+      st.stats.nonFinite > inEpoch)
+    return bad("'epoch_stats' counts are inconsistent with the step");
+  if (llvm::Error e = positive(stats->getNumber("min_scale"),
+                               "epoch_stats.min_scale", st.stats.minScale))
+    return e;
+  if (llvm::Error e = positive(stats->getNumber("max_scale"),
+                               "epoch_stats.max_scale", st.stats.maxScale))
+    return e;
+  std::optional<StringRef> rng = m.getString("rng");
+  if (!rng)
+    return bad("state.json lacks 'rng'");
+  st.rng = rng->str();
+  if (inEpoch > 0) {
+    std::mt19937_64 probe;
+    std::istringstream is(st.rng);
+    is >> probe;
+    if (is.fail())
+      return bad("'rng' is not a generator state");
+  }
+  const json::Array *promotions = m.getArray("promotions");
+  if (!promotions)
+    return bad("state.json lacks 'promotions'");
+  for (const json::Value &p : *promotions)
+    if (!p.getAsObject())
+      return bad("'promotions' must be a list of events");
+  st.promotions = *promotions;
+  std::optional<StringRef> log = m.getString("log");
+  logPath = log ? log->str() : std::string();
+  return std::move(*ck);
+}
+
+/// Moves the checkpoint's tensors into `st`, whose tensors have the step's
+/// shapes: exactly the step's state must be there.
+static llvm::Error adoptTensors(TrainState &st, Checkpoint &ck, StringRef dir) {
+  auto bad = [&](const llvm::Twine &why) { return checkpointError(dir, why); };
+  Checkpoint *c = &ck;
+  // Tensors: exactly the step's state, with its shapes.
+  size_t expected = st.tensors.size() + 1;
+  for (auto &[k, t] : st.tensors) {
+    auto it = c->tensors.find(fileStem(k));
+    if (it == c->tensors.end())
+      return bad("it has no tensor '" + k + "' (" + fileStem(k) + ".npy)");
+    if (it->second.getShape() != t.getShape() ||
+        it->second.getKind() != t.getKind())
+      return bad("tensor '" + k + "' is " + it->second.describe() +
+                 ", the model expects " + t.describe());
+    t = std::move(it->second);
+  }
+  auto flags = c->tensors.find("promoted");
+  if (flags == c->tensors.end())
+    return bad("it has no promotion flags (promoted.npy)");
+  if (flags->second.getShape() != st.flags.getShape() ||
+      flags->second.getKind() != ElementKind::i1)
+    return bad("it has promotion flags " + flags->second.describe() +
+               ", the step has " + st.flags.describe());
+  for (int64_t i = 0, e = flags->second.getNumElements(); i < e; ++i)
+    if (flags->second.as<uint8_t>()[i] > 1)
+      return bad("promotion flag " + llvm::Twine(i) + " is not 0 or 1");
+  st.flags = std::move(flags->second);
+  if (c->tensors.size() != expected)
+    return bad("it has " + llvm::Twine(c->tensors.size()) +
+               " tensors, the step has " + llvm::Twine(expected));
+
   return llvm::Error::success();
 }
 
-static llvm::Error loadState(TrainState &st, llvm::StringRef dir) {
-  for (auto &[k, t] : st.tensors) {
-    llvm::SmallString<128> path(dir);
-    std::string file = k;
-    std::replace(file.begin(), file.end(), ':', '@');
-    llvm::sys::path::append(path, file + ".npy");
-    auto loaded = readNpy(path);
-    if (!loaded)
-      return loaded.takeError();
-    if (loaded->getShape() != t.getShape() || loaded->getKind() != t.getKind())
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "checkpoint tensor '%s' has shape %s, the "
-                                     "model expects %s",
-                                     path.c_str(), loaded->describe().c_str(),
-                                     t.describe().c_str());
-    t = std::move(*loaded);
+/// `dir` itself when it is a checkpoint, else the checkpoint under it with
+/// the most steps (a --checkpoint directory of epoch-N and step-N).
+static std::string latestCheckpoint(StringRef dir) {
+  if (isCheckpoint(dir) || !llvm::sys::fs::is_directory(dir))
+    return dir.str();
+  std::string best;
+  int64_t bestStep = -1;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!isCheckpoint(it->path()))
+      continue;
+    llvm::SmallString<256> statePath(it->path());
+    llvm::sys::path::append(statePath, "state.json");
+    auto buf = llvm::MemoryBuffer::getFile(statePath);
+    if (!buf)
+      continue;
+    auto parsed = json::parse((*buf)->getBuffer());
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      continue;
+    }
+    std::optional<int64_t> step =
+        parsed->getAsObject() ? parsed->getAsObject()->getInteger("step")
+                              : std::nullopt;
+    if (step && *step > bestStep) {
+      bestStep = *step;
+      best = it->path();
+    }
   }
-  llvm::SmallString<128> flagsPath(dir);
-  llvm::sys::path::append(flagsPath, "promoted.npy");
-  auto flags = readNpy(flagsPath);
-  if (!flags)
-    return flags.takeError();
-  if (flags->getShape() != st.flags.getShape())
-    return llvm::createStringError(std::errc::invalid_argument,
-                                   "checkpoint has %lld promotion flags, the "
-                                   "step has %lld",
-                                   (long long)flags->getNumElements(),
-                                   (long long)st.flags.getNumElements());
-  st.flags = std::move(*flags);
-  llvm::SmallString<128> metaPath(dir);
-  llvm::sys::path::append(metaPath, "state.json");
-  auto buf = llvm::MemoryBuffer::getFile(metaPath);
-  if (!buf)
-    return llvm::createStringError(buf.getError(), "cannot read '%s'",
-                                   metaPath.c_str());
-  auto parsed = json::parse((*buf)->getBuffer());
-  if (!parsed)
-    return parsed.takeError();
-  json::Object *m = parsed->getAsObject();
-  if (!m || !m->getNumber("scale") || !m->getInteger("step") ||
-      !m->getInteger("epoch") || !m->getInteger("good_steps"))
-    return llvm::createStringError(std::errc::invalid_argument,
-                                   "'%s' is not an mp-train checkpoint",
-                                   metaPath.c_str());
-  st.scale = *m->getNumber("scale");
-  st.goodSteps = *m->getInteger("good_steps");
-  st.step = *m->getInteger("step");
-  st.epoch = unsigned(*m->getInteger("epoch"));
-  if (json::Array *p = m->getArray("promotions"))
-    st.promotions = *p;
-  return llvm::Error::success();
+  return best.empty() ? dir.str() : best;
 }
 
 //===----------------------------------------------------------------------===//
@@ -558,6 +776,7 @@ int main(int argc, char **argv) {
         {"--test-limit", testLimit},
         {"--growth-interval", growthInterval},
         {"--log-steps", logSteps},
+        {"--checkpoint-every", checkpointEvery},
         {"--crop-padding", cropPadding}})
     if (value < 0)
       return fail(std::string(name) + " must not be negative, got " +
@@ -654,6 +873,72 @@ int main(int argc, char **argv) {
     return fail("the training set has " + std::to_string(train.size()) +
                 " samples, fewer than one batch of " + std::to_string(batch));
 
+  // The schedule.
+  int64_t stepsPerEpoch =
+      fixedBatch ? std::max<int64_t>(1, train.size() / batch)
+                 : train.size() / batch;
+  int64_t growth = growthInterval > 0 ? int64_t(growthInterval) : stepsPerEpoch;
+  unsigned totalEpochs = epochs;
+  if (maxSteps > 0)
+    totalEpochs = std::max<unsigned>(
+        epochs, unsigned((maxSteps + stepsPerEpoch - 1) / stepsPerEpoch));
+
+  // Everything that decides the numbers of a step; a resumed run must have
+  // the same (the epoch count may grow; compilation options that are
+  // bit-identical by construction may change).
+  uint32_t modelCrc = 0;
+  if (auto buf = llvm::MemoryBuffer::getFile(modelFile))
+    modelCrc = llvm::crc32(llvm::arrayRefFromStringRef((*buf)->getBuffer()));
+  json::Object runConfig{{"model_crc32", int64_t(modelCrc)},
+                         {"function", fwdName},
+                         {"dataset", train.name},
+                         {"train_samples", train.size()},
+                         {"batch", batch},
+                         {"steps_per_epoch", stepsPerEpoch},
+                         {"policy", policy.getValue()},
+                         {"ratio", double(ratio)},
+                         {"budget", int64_t(budget)},
+                         {"order", order.getValue()},
+                         {"keep_first_last", keepFirstLast.getValue()},
+                         {"loss_scaling", scaling},
+                         {"init_scale", double(initScale)},
+                         {"growth", growth},
+                         {"promotion", promote},
+                         {"promotion_threshold", double(promotionThreshold)},
+                         {"lr", double(lr)},
+                         {"momentum", double(momentum)},
+                         {"weight_decay", double(weightDecay)},
+                         {"nesterov", bool(nesterov)},
+                         {"schedule", schedule.getValue()},
+                         {"augment", bool(augment)},
+                         {"crop_padding", int64_t(cropPadding)},
+                         {"fixed_batch", bool(fixedBatch)},
+                         {"seed", int64_t(seed)}};
+
+  // A resumed run's checkpoint is verified before anything is compiled.
+  TrainState st;
+  st.scale = scaling == "dynamic" ? double(initScale) : 1.0;
+  int64_t resumedLogBytes = 0;
+  std::string resumedLogPath, resumeFrom;
+  std::optional<Checkpoint> resumed;
+  if (!resumeDir.empty()) {
+    resumeFrom = latestCheckpoint(resumeDir);
+    auto ck = readResumeState(st, resumeFrom, runConfig,
+                              {totalEpochs, stepsPerEpoch, growth, batch},
+                              resumedLogBytes, resumedLogPath);
+    if (!ck)
+      return fail("cannot resume: " + llvm::toString(ck.takeError()));
+    resumed = std::move(*ck);
+    if (maxSteps > 0 && maxSteps <= st.step)
+      return fail("cannot resume: --steps " + llvm::Twine(int64_t(maxSteps)) +
+                  " is not beyond the checkpoint's step " +
+                  llvm::Twine(st.step));
+    if (!quiet)
+      llvm::errs() << "resuming from " << resumeFrom << " at step " << st.step
+                   << " (epoch " << st.epoch + 1 << ", step "
+                   << st.stepInEpoch << " of " << stepsPerEpoch << ")\n";
+  }
+
   // Compile.
   auto compileStart = std::chrono::steady_clock::now();
   OwningOpRef<ModuleOp> mixed(cast<ModuleOp>((*original)->clone()));
@@ -716,12 +1001,10 @@ int main(int argc, char **argv) {
     return fail("the compiled module has no @" + stepName);
 
   // State.
-  TrainState st;
   initialise(st, *step, *info, seed);
   st.flags = HostTensor({int64_t(guardList.size())}, ElementKind::i1);
-  st.scale = scaling == "dynamic" ? double(initScale) : 1.0;
-  if (!resumeDir.empty())
-    if (llvm::Error e = loadState(st, resumeDir))
+  if (resumed)
+    if (llvm::Error e = adoptTensors(st, *resumed, resumeFrom))
       return fail("cannot resume: " + llvm::toString(std::move(e)));
   for (size_t k = 0; k < guardList.size(); ++k)
     if (st.flags.as<uint8_t>()[k] && guardList[k].tensor >= 0) {
@@ -729,9 +1012,33 @@ int main(int argc, char **argv) {
       assignment->demoted[guardList[k].tensor] = false;
     }
 
-  // Log.
+  // Log. A resumed run writing to the log of the interrupted one first cuts
+  // it back to where the checkpoint was taken: lines written after it (by a
+  // run killed later, or a partial epoch's evaluation) would be duplicated.
   std::unique_ptr<llvm::raw_fd_ostream> log;
+  int64_t logBytes = 0;
+  std::string logPath;
   if (!logFile.empty()) {
+    llvm::SmallString<256> abs(logFile.getValue());
+    llvm::sys::fs::make_absolute(abs);
+    llvm::sys::path::remove_dots(abs, /*remove_dot_dot=*/true);
+    logPath = std::string(abs);
+    bool sameLog = !resumeDir.empty() && logPath == resumedLogPath;
+    uint64_t size = 0;
+    if (sameLog && !llvm::sys::fs::file_size(logPath, size)) {
+      if (size < uint64_t(resumedLogBytes))
+        return fail("cannot resume: the log '" + logFile + "' has " +
+                    llvm::Twine(size) + " bytes, fewer than the " +
+                    llvm::Twine(resumedLogBytes) +
+                    " it had at the checkpoint");
+      if (::truncate(logPath.c_str(), resumedLogBytes) != 0)
+        return fail("cannot cut back the log '" + logFile +
+                    "': " + std::strerror(errno));
+      logBytes = resumedLogBytes;
+    } else if (!resumeDir.empty() &&
+               !llvm::sys::fs::file_size(logPath, size)) {
+      logBytes = int64_t(size);
+    }
     std::error_code ec;
     log = std::make_unique<llvm::raw_fd_ostream>(
         logFile, ec, resumeDir.empty() ? llvm::sys::fs::OF_None
@@ -753,8 +1060,11 @@ int main(int argc, char **argv) {
     for (auto &[key, text] : texts)
       o[key] = text;
     if (log) {
-      *log << json::Value(std::move(o)) << "\n";
+      std::string line;
+      llvm::raw_string_ostream(line) << json::Value(std::move(o)) << "\n";
+      *log << line;
       log->flush();
+      logBytes += int64_t(line.size());
     }
   };
   json::Object config{{"event", "config"},
@@ -783,7 +1093,9 @@ int main(int argc, char **argv) {
                       {"storage", bool(storage)},
                       {"step_arena_bytes", step->arenaBytes},
                       {"step_live_peak_bytes", step->livePeakBytes}};
-  if (st.step == 0)
+  // A fresh log (a new run, or a resumed one writing elsewhere) starts with
+  // the configuration.
+  if (logBytes == 0)
     emit(std::move(config));
   bool tty = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
 
@@ -814,38 +1126,59 @@ int main(int argc, char **argv) {
     else if (r.name == "overflow_counts")
       countsIdx = i;
   }
-  int64_t stepsPerEpoch =
-      fixedBatch ? std::max<int64_t>(1, train.size() / batch)
-                 : train.size() / batch;
-  int64_t growth = growthInterval > 0 ? int64_t(growthInterval) : stepsPerEpoch;
-  unsigned totalEpochs = epochs;
-  if (maxSteps > 0)
-    totalEpochs = std::max<unsigned>(
-        epochs, unsigned((maxSteps + stepsPerEpoch - 1) / stepsPerEpoch));
   Augment aug{augment, cropPadding, true};
   int exitCode = 0;
 
+  auto checkpointTo = [&](StringRef dir, const json::Object &state) -> bool {
+    if (llvm::Error e = writeState(st, dir, state, testingAbortCheckpoint)) {
+      fail("cannot write the checkpoint: " + llvm::toString(std::move(e)));
+      return false;
+    }
+    return true;
+  };
+  auto checkpointName = [&](StringRef kind, int64_t n) {
+    llvm::SmallString<128> dir(checkpointDir);
+    llvm::sys::path::append(dir, kind + "-" + std::to_string(n));
+    return std::string(dir);
+  };
+  // The state to save at the end (--save).
+  std::optional<json::Object> finalState;
+
   for (unsigned epoch = st.epoch; epoch < totalEpochs; ++epoch) {
-    // Everything random in an epoch derives from (seed, epoch): a resumed
-    // run replays it exactly.
+    // Everything random in an epoch derives from (seed, epoch), and the
+    // generator's state is checkpointed: a resumed run replays it exactly.
     std::mt19937_64 rng(seed * 1000003ULL + epoch);
     std::vector<int64_t> perm(train.size());
     std::iota(perm.begin(), perm.end(), 0);
     if (!fixedBatch)
       for (size_t i = perm.size(); i > 1; --i)
         std::swap(perm[i - 1], perm[rng() % i]);
+    int64_t first = 0;
+    if (st.stepInEpoch > 0) {
+      // Resumed in the middle of this epoch (readResumeState checked the text).
+      std::istringstream is(st.rng);
+      is >> rng;
+      first = st.stepInEpoch;
+    } else {
+      st.stats = EpochStats();
+      st.stats.minScale = st.stats.maxScale = st.scale;
+    }
     double epochLr = schedule == "cosine"
                          ? lr * 0.5 * (1.0 + std::cos(M_PI * epoch / totalEpochs))
                          : double(lr);
     lrT.as<float>()[0] = float(epochLr);
-    double lossSum = 0;
-    int64_t correct = 0, seen = 0, skipped = 0, nonFinite = 0;
-    double minScale = st.scale, maxScale = st.scale;
+    EpochStats &sum = st.stats;
     auto start = std::chrono::steady_clock::now();
-    int64_t stepsThisEpoch = stepsPerEpoch;
+    int64_t end = stepsPerEpoch;
     if (maxSteps > 0)
-      stepsThisEpoch = std::min(stepsPerEpoch, int64_t(maxSteps) - st.step);
-    for (int64_t s = 0; s < stepsThisEpoch; ++s) {
+      end = std::min(stepsPerEpoch, first + (int64_t(maxSteps) - st.step));
+    auto snapshot = [&]() {
+      std::ostringstream os;
+      os << rng;
+      st.rng = os.str();
+      return stateToJson(st, logBytes, logPath, runConfig);
+    };
+    for (int64_t s = first; s < end; ++s) {
       assembleBatch(train, perm, fixedBatch ? 0 : s * batch, aug, rng, images,
                     labels);
       scaleT.as<float>()[0] = float(st.scale);
@@ -877,27 +1210,28 @@ int main(int argc, char **argv) {
       }
       float loss = results[lossIdx].as<float>()[0];
       if (!std::isfinite(loss))
-        ++nonFinite;
+        ++sum.nonFinite;
       else
-        lossSum += loss;
+        sum.lossSum += loss;
       if (correctIdx >= 0)
-        correct += results[correctIdx].as<int64_t>()[0];
-      seen += batch;
+        sum.correct += results[correctIdx].as<int64_t>()[0];
+      sum.seen += batch;
       ++st.step;
+      st.stepInEpoch = s + 1;
       bool finite = finiteIdx < 0 || results[finiteIdx].as<uint8_t>()[0];
       if (scaling == "dynamic") {
         if (!finite) {
-          ++skipped;
+          ++sum.skipped;
           st.scale *= 0.5;
           st.goodSteps = 0;
         } else if (++st.goodSteps >= growth) {
           st.scale *= 2.0;
           st.goodSteps = 0;
         }
-        minScale = std::min(minScale, st.scale);
-        maxScale = std::max(maxScale, st.scale);
+        sum.minScale = std::min(sum.minScale, st.scale);
+        sum.maxScale = std::max(sum.maxScale, st.scale);
       } else if (!finite) {
-        ++skipped;
+        ++sum.skipped;
       }
       // Promotion (docs/Paper.md 4.2): overflow share of every low P and Y.
       if (countsIdx >= 0 && promote) {
@@ -932,26 +1266,46 @@ int main(int argc, char **argv) {
                           {"loss", double(loss)},
                           {"loss_scale", st.scale},
                           {"grads_finite", finite}});
-      if (tty && (s % 5 == 0 || s + 1 == stepsThisEpoch)) {
+      if (tty && (s % 5 == 0 || s + 1 == end)) {
         double el = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count();
+        int64_t here = s + 1 - first;
         llvm::errs() << llvm::format(
             "\r\x1b[Kepoch %u/%u  step %lld/%lld  loss %.4f  acc %.2f%%  "
             "scale 2^%.0f  %.0f img/s",
             epoch + 1, totalEpochs, (long long)(s + 1),
-            (long long)stepsThisEpoch,
-            lossSum / std::max<int64_t>(1, s + 1 - nonFinite),
-            100.0 * correct / std::max<int64_t>(1, seen), std::log2(st.scale),
-            seen / std::max(el, 1e-9));
+            (long long)stepsPerEpoch,
+            sum.lossSum / std::max<int64_t>(1, s + 1 - sum.nonFinite),
+            100.0 * sum.correct / std::max<int64_t>(1, sum.seen),
+            std::log2(st.scale), here * batch / std::max(el, 1e-9));
       }
+      // A checkpoint in the middle of the epoch.
+      if (!checkpointDir.empty() && checkpointEvery > 0 &&
+          st.step % checkpointEvery == 0 && s + 1 < stepsPerEpoch &&
+          !checkpointTo(checkpointName("step", st.step), snapshot()))
+        return 1;
     }
     double trainSec = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-    int64_t done = stepsThisEpoch;
-    double trainLoss = done > nonFinite ? lossSum / double(done - nonFinite) : NAN;
-    bool diverged = done > 0 && nonFinite == done;
+    // Stopped by --steps before the epoch's end: the state is taken here,
+    // before the partial epoch's evaluation is logged, so that a run resumed
+    // from it continues the epoch and logs it once.
+    bool partial = st.stepInEpoch < stepsPerEpoch;
+    if (partial) {
+      finalState = snapshot();
+      if (!checkpointDir.empty() &&
+          !checkpointTo(checkpointName("step", st.step), *finalState))
+        return 1;
+    }
+    int64_t done = st.stepInEpoch;
+    double trainLoss = done > sum.nonFinite
+                           ? sum.lossSum / double(done - sum.nonFinite)
+                           : NAN;
+    bool diverged = done > 0 && sum.nonFinite == done;
+    double imagesPerSec = (st.stepInEpoch - first) * batch /
+                          std::max(trainSec, 1e-9);
 
     // Evaluate.
     auto cur = evaluate(*jit, evalName, test, testLimit, st, batch);
@@ -961,23 +1315,26 @@ int main(int argc, char **argv) {
     // training steps still had a finite loss.
     if (cur->samples > 0 && !std::isfinite(cur->loss))
       diverged = true;
+    double trainAcc = sum.seen ? double(sum.correct) / sum.seen : 0.0;
     json::Object ep{{"event", "epoch"},
                     {"epoch", int64_t(epoch + 1)},
                     {"steps", st.step},
                     {"lr", epochLr},
                     {"train_loss", trainLoss},
-                    {"train_accuracy", seen ? double(correct) / seen : 0.0},
+                    {"train_accuracy", trainAcc},
                     {"test_loss", cur->loss},
                     {"test_accuracy", cur->accuracy},
                     {"test_samples", cur->samples},
-                    {"loss_scale_log2_min", std::log2(minScale)},
-                    {"loss_scale_log2_max", std::log2(maxScale)},
-                    {"skipped_steps", skipped},
-                    {"nonfinite_loss_steps", nonFinite},
+                    {"loss_scale_log2_min", std::log2(sum.minScale)},
+                    {"loss_scale_log2_max", std::log2(sum.maxScale)},
+                    {"skipped_steps", sum.skipped},
+                    {"nonfinite_loss_steps", sum.nonFinite},
                     {"promotions", int64_t(st.promotions.size())},
                     {"diverged", diverged},
                     {"seconds", trainSec},
-                    {"images_per_second", seen / std::max(trainSec, 1e-9)}};
+                    {"images_per_second", imagesPerSec}};
+    if (partial)
+      ep["partial"] = true;
     if (jit32) {
       auto f32 = evaluate(*jit32, evalName, test, testLimit, st, batch);
       if (!f32)
@@ -1002,11 +1359,10 @@ int main(int argc, char **argv) {
     if (!quiet)
       llvm::errs() << (tty ? "\r\x1b[K" : "")
                    << llvm::format(
-                          "epoch %u/%u: train loss %.4f acc %.2f%% | test acc "
+                          "epoch %u/%u%s: train loss %.4f acc %.2f%% | test acc "
                           "%.2f%%",
-                          epoch + 1, totalEpochs, trainLoss,
-                          100.0 * (seen ? double(correct) / seen : 0.0),
-                          100.0 * cur->accuracy)
+                          epoch + 1, totalEpochs, partial ? " (partial)" : "",
+                          trainLoss, 100.0 * trainAcc, 100.0 * cur->accuracy)
                    << (jit32 ? llvm::formatv(" (fp32 {0:f2}%)",
                                              100.0 * *ep.getNumber(
                                                          "test_accuracy_fp32"))
@@ -1015,32 +1371,35 @@ int main(int argc, char **argv) {
                    << llvm::format(" | scale 2^%.0f..2^%.0f skipped %lld | "
                                    "promotions %zu | low ratio %.3f | %.1f "
                                    "img/s",
-                                   std::log2(minScale), std::log2(maxScale),
-                                   (long long)skipped, st.promotions.size(),
-                                   paper.bitRatio, seen / std::max(trainSec, 1e-9))
+                                   std::log2(sum.minScale),
+                                   std::log2(sum.maxScale),
+                                   (long long)sum.skipped,
+                                   st.promotions.size(), paper.bitRatio,
+                                   imagesPerSec)
                    << (diverged ? " | DIVERGED" : "") << "\n";
     emit(std::move(ep));
-    st.epoch = epoch + 1;
-    if (!checkpointDir.empty()) {
-      llvm::SmallString<128> dir(checkpointDir);
-      llvm::sys::path::append(dir, "epoch-" + std::to_string(st.epoch));
-      json::Object meta{{"model", modelFile.getValue()},
-                        {"policy", policy.getValue()}};
-      if (llvm::Error e = saveState(st, dir, meta))
-        return fail(llvm::toString(std::move(e)));
+    if (!partial) {
+      st.epoch = epoch + 1;
+      st.stepInEpoch = 0;
+      st.stats = EpochStats();
+      st.rng.clear();
+      finalState = stateToJson(st, logBytes, logPath, runConfig);
+      if (!checkpointDir.empty() &&
+          !checkpointTo(checkpointName("epoch", st.epoch), *finalState))
+        return 1;
     }
     if (diverged) {
       exitCode = 3;
       break;
     }
-    if (maxSteps > 0 && st.step >= maxSteps)
+    if (partial || (maxSteps > 0 && st.step >= maxSteps))
       break;
   }
   if (!saveDir.empty()) {
-    json::Object meta{{"model", modelFile.getValue()},
-                      {"policy", policy.getValue()}};
-    if (llvm::Error e = saveState(st, saveDir, meta))
-      return fail(llvm::toString(std::move(e)));
+    if (!finalState)
+      finalState = stateToJson(st, logBytes, logPath, runConfig);
+    if (!checkpointTo(saveDir, *finalState))
+      return 1;
   }
   return exitCode;
 }

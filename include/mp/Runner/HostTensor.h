@@ -59,6 +59,13 @@ private:
 /// C order). Errors name the file and what is wrong with it.
 llvm::Expected<HostTensor> readNpy(llvm::StringRef path);
 
+/// Decodes the bytes of a .npy file; `name` is used in messages.
+llvm::Expected<HostTensor> decodeNpy(llvm::StringRef bytes,
+                                     llvm::StringRef name);
+
+/// The bytes of `tensor` as a .npy file.
+std::string encodeNpy(const HostTensor &tensor);
+
 /// Writes `tensor` as a version 1.0 .npy file.
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
 

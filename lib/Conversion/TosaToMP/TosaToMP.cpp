@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mp/Conversion/TosaToMP/TosaToMP.h"
+#include "mp/Support/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -1147,19 +1148,7 @@ static LogicalResult writeNpyF32(StringRef path, ArrayRef<int64_t> shape,
     error = ec.message();
     return failure();
   }
-  std::string dims;
-  for (int64_t d : shape)
-    dims += std::to_string(d) + ",";
-  if (shape.size() > 1)
-    dims.pop_back();
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
-                       dims + "), }";
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-  os << "\x93NUMPY" << char(1) << char(0);
-  uint16_t len = header.size();
-  os << char(len & 0xff) << char(len >> 8) << header;
+  os << npy::encodeHeader("<f4", shape);
   for (float v : data) {
     uint32_t bits;
     std::memcpy(&bits, &v, 4);
