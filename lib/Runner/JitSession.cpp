@@ -16,6 +16,7 @@
 
 #include "mp/Dialect/MP/IR/MPAttrs.h"
 #include "mp/Dialect/MP/IR/MPDialect.h"
+#include "mp/Dialect/MP/IR/MPOps.h"
 #include "mp/Pipelines/Pipelines.h"
 #include "mp/Runner/Allocations.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -101,6 +102,22 @@ static void annotate(TensorSpec &spec, DictionaryAttr attrs) {
     spec.role = stringifyRole(role.getValue()).str();
 }
 
+/// The class count of the losses and accuracies that read `labels`: the
+/// columns of their N x C operand or result.
+static int64_t getClassCount(Value labels) {
+  for (Operation *user : labels.getUsers()) {
+    Type logits;
+    if (isa<NllLossOp, CountCorrectOp>(user))
+      logits = user->getOperand(0).getType();
+    else if (isa<NllLossGradOp>(user))
+      logits = user->getResult(0).getType();
+    if (auto t = dyn_cast_or_null<RankedTensorType>(logits);
+        t && t.getRank() == 2 && !t.isDynamicDim(1))
+      return t.getDimSize(1);
+  }
+  return 0;
+}
+
 llvm::Expected<std::unique_ptr<JitSession>>
 JitSession::create(ModuleOp module, const JitOptions &options) {
   static bool initialized = [] {
@@ -182,6 +199,7 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
                          " has type that the runner cannot pass (statically "
                          "shaped tensors of f32, i32, i64 or i1 only)");
       annotate(*t, fn.getArgAttrDict(i));
+      t->classes = getClassCount(fn.getArgument(i));
       spec.args.push_back(*t);
     }
     for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {

@@ -1217,8 +1217,10 @@ int main(int argc, char **argv) {
   if (!injectFault.empty()) {
     auto [opName, factorText] = StringRef(injectFault).split(':');
     double factor = 1.05;
-    if (!factorText.empty() && factorText.getAsDouble(factor))
-      return usageError("bad factor in --inject-fault=" + injectFault);
+    if (!factorText.empty() &&
+        (factorText.getAsDouble(factor) || !std::isfinite(factor)))
+      return usageError("bad factor in --inject-fault=" + injectFault +
+                        " (a finite number)");
     int64_t n = 0;
     for (func::FuncOp fwd : forwards)
       n += injectBackwardFault(*work, fwd, opName, factor);

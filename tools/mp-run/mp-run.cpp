@@ -38,75 +38,76 @@ using namespace mlir;
 using namespace mp;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory cat("mp-run options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(cat));
 static cl::opt<std::string> function("f", cl::desc("Function to run"),
-                                     cl::value_desc("name"));
+                                     cl::value_desc("name"), cl::cat(cat));
 static cl::alias functionLong("function", cl::aliasopt(function));
 static cl::list<std::string>
     inputs("input", cl::desc("Argument i from a .npy file (repeat in order; "
                              "'-' for a seeded random tensor)"),
-           cl::value_desc("file.npy"));
+           cl::value_desc("file.npy"), cl::cat(cat));
 static cl::opt<unsigned> seed("seed", cl::desc("Seed for random arguments"),
-                              cl::init(0));
+                              cl::init(0), cl::cat(cat));
 static cl::opt<unsigned> iterations("iterations",
                                     cl::desc("Times to run the function"),
-                                    cl::init(1));
+                                    cl::init(1), cl::cat(cat));
 static cl::opt<unsigned>
     warmup("warmup",
            cl::desc("Untimed runs before the timed ones (the first call also "
                     "finishes JIT compilation)"),
-           cl::init(0));
+           cl::init(0), cl::cat(cat));
 static cl::opt<std::string>
     outputDir("output-dir", cl::desc("Write results here as .npy files"),
-              cl::value_desc("dir"));
+              cl::value_desc("dir"), cl::cat(cat));
 static cl::opt<bool> printResults("print", cl::desc("Print small results"),
-                                  cl::init(false));
+                                  cl::init(false), cl::cat(cat));
 static cl::opt<bool> listFunctions("list", cl::desc("List functions and exit"),
-                                   cl::init(false));
+                                   cl::init(false), cl::cat(cat));
 static cl::opt<bool> dumpLowered("dump-lowered",
                                  cl::desc("Print the lowered LLVM dialect"),
-                                 cl::init(false));
+                                 cl::init(false), cl::cat(cat));
 
 static cl::opt<bool>
     vectorize("vectorize",
               cl::desc("Compile with mp-cpu-pipeline's vectorize option "
                        "(--vectorize=false: scalar loop nests, the reference)"),
-              cl::init(true));
+              cl::init(true), cl::cat(cat));
 static cl::opt<bool> planBuffers(
     "plan-buffers",
     cl::desc("Pack each function's buffers into one arena allocated once "
              "(mp-plan-buffers; false: malloc at first use, free at last)"),
-    cl::init(true));
+    cl::init(true), cl::cat(cat));
 static cl::opt<bool> donateState(
     "donate-state",
     cl::desc("Compute new weights, momenta and BN statistics in the buffers "
              "of their arguments (mp-donate-state; the inputs read from "
              "files are copied first, so the results are the same)"),
-    cl::init(true));
+    cl::init(true), cl::cat(cat));
 static cl::opt<bool> storage(
     "storage",
     cl::desc("Keep tensors assigned formats of at most 16 bits as 8/16-bit "
              "codes (mp-materialize-storage, opt-in; default: f32 "
              "containers)"),
-    cl::init(false));
+    cl::init(false), cl::cat(cat));
 static cl::opt<std::string> memoryFile(
     "memory-file",
     cl::desc("Write the planned arena and the measured allocation peak as "
              "JSON (schema mp-memory/1) for mp-report's `measured` option"),
-    cl::value_desc("file.json"), cl::init(""));
+    cl::value_desc("file.json"), cl::init(""), cl::cat(cat));
 static cl::opt<bool> printMemory(
     "memory",
     cl::desc("Print the planned arena, the live-buffer peak and the bytes the "
              "compiled code really allocated (peak, allocations per call)"),
-    cl::init(false));
+    cl::init(false), cl::cat(cat));
 static cl::opt<std::string>
     device("device",
            cl::desc("Where to run: cpu | cuda (mp-gpu-pipeline, docs/GPU.md)"),
-           cl::init("cpu"));
+           cl::init("cpu"), cl::cat(cat));
 static cl::opt<std::string>
     chip("chip", cl::desc("--device cuda: target chip (default: the device's)"),
-         cl::init(""));
+         cl::init(""), cl::cat(cat));
 
 /// Seeded random data for argument `spec`: values chosen by role so that a
 /// step runs meaningfully (labels in range, unit BN variance, small lr).
@@ -144,6 +145,24 @@ static HostTensor randomTensor(const TensorSpec &spec, std::mt19937_64 &rng,
   return t;
 }
 
+/// Labels must name a class or be -1 (a padded row, which the loss and the
+/// accuracy skip); anything else would silently drop out of the loss.
+static llvm::Error checkLabels(const HostTensor &t, int64_t classes,
+                               StringRef file) {
+  for (int64_t i = 0, e = t.getNumElements(); i < e; ++i) {
+    int64_t v = t.getKind() == ElementKind::i32 ? t.as<int32_t>()[i]
+                : t.getKind() == ElementKind::i64 ? t.as<int64_t>()[i]
+                                                   : 0;
+    if (v < -1 || v >= classes)
+      return llvm::createStringError(
+          std::errc::invalid_argument,
+          "'%s': label %lld at index %lld is outside [0, %lld) (-1 marks a "
+          "padded row)",
+          file.str().c_str(), (long long)v, (long long)i, (long long)classes);
+  }
+  return llvm::Error::success();
+}
+
 static void printTensor(const TensorSpec &spec, const HostTensor &t,
                         unsigned i) {
   llvm::outs() << "result #" << i;
@@ -179,7 +198,15 @@ static int fail(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "mp-run: JIT-run an mp function\n");
+  // Options that the steps below would otherwise ignore or bend.
+  if (device != "cpu" && device != "cuda")
+    return fail("unknown --device '" + device + "' (expected cpu or cuda)");
+  if (!chip.empty() && device != "cuda")
+    return fail("--chip applies to --device cuda only");
+  if (iterations == 0)
+    return fail("--iterations must be positive");
 
   DialectRegistry registry;
   registerMPDialects(registry);
@@ -230,20 +257,22 @@ int main(int argc, char **argv) {
                 " arguments but " + llvm::Twine(inputs.size()) +
                 " --input files were given");
 
-  // Classes for random labels: dim 1 of the first 2-D f32 result-free guess
-  // is not available after lowering, so use the widest label-compatible
-  // choice recorded on the arguments: 10 unless an argument says otherwise.
-  int64_t numClasses = 10;
   std::mt19937_64 rng(seed);
   SmallVector<HostTensor> args;
   for (auto [i, argSpec] : llvm::enumerate(spec->args)) {
+    // Labels are drawn from the classes of the loss that reads them (10
+    // when no loss does).
+    int64_t classes = argSpec.classes > 0 ? argSpec.classes : 10;
     if (i < inputs.size() && inputs[i] != "-") {
       auto t = readNpy(inputs[i]);
       if (!t)
         return fail(llvm::toString(t.takeError()));
+      if (argSpec.role == "label" && argSpec.classes > 0)
+        if (llvm::Error e = checkLabels(*t, argSpec.classes, inputs[i]))
+          return fail(llvm::toString(std::move(e)));
       args.push_back(std::move(*t));
     } else {
-      args.push_back(randomTensor(argSpec, rng, numClasses));
+      args.push_back(randomTensor(argSpec, rng, classes));
     }
   }
   SmallVector<const HostTensor *> argPtrs;

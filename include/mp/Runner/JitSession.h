@@ -36,6 +36,10 @@ struct TensorSpec {
   /// Results only: the argument whose buffer the function updates in place
   /// to hold this result (mp-donate-state), or -1 for a separate buffer.
   int inArgument = -1;
+  /// Label arguments: the class count of the loss or accuracy that reads
+  /// them (valid labels are [0, classes), -1 marks a padded row); 0 when no
+  /// such op reads the argument.
+  int64_t classes = 0;
 };
 
 /// The mp-level signature of a compiled function.

@@ -51,6 +51,11 @@ expect(2, "--eps must be in (0, 0.5]", good, "--eps", "nan")
 expect(2, "--rtol and --atol", good, "--rtol", "-1")
 expect(2, "--rtol and --atol", good, "--rtol", "0", "--atol", "0")
 expect(2, "--input-scale and --weight-scale", good, "--weight-scale", "0")
+expect(2, "--opt-level must be 0, 1, 2 or 3", good, "--opt-level", "9")
+expect(2, "bad factor in --inject-fault=mp.relu_grad:nan (a finite number)",
+       good, "--inject-fault", "mp.relu_grad:nan")
+expect(2, "--inject-fault: no op 'mp.nothing'", good, "--inject-fault",
+       "mp.nothing")
 expect(2, "Unknown command line argument", good, "--no-such-option")
 expect(2, "for the --samples option", good, "--samples", "many")
 expect(2, "No such file", os.path.join(tmp, "missing.mlir"))

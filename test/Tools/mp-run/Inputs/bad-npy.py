@@ -20,3 +20,12 @@ write(os.path.join(out, "nodim.npy"),
       "{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }", data)
 write(os.path.join(out, "short.npy"),
       "{'descr': '<f4', 'fortran_order': False, 'shape': (8,), }", data)
+write(os.path.join(out, "huge.npy"),
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", data)
+write(os.path.join(out, "long.npy"),
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data)
+for name, labels in [("labels-ok", (2, -1)), ("labels-high", (0, 3)),
+                     ("labels-low", (-5, 1))]:
+    write(os.path.join(out, name + ".npy"),
+          "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
+          struct.pack("<2i", *labels))
