@@ -12,6 +12,21 @@ __all__ = ["SCHEMA", "validate", "load", "compare"]
 
 NUMBER = (int, float)
 
+
+class Range:
+    """A number of `types` in [lo, hi] (None: unbounded); never NaN or
+    infinite (Python's json module reads NaN and Infinity)."""
+
+    def __init__(self, types, lo=None, hi=None):
+        self.types = types if isinstance(types, tuple) else (types,)
+        self.lo, self.hi = lo, hi
+
+
+COUNT = Range(int, 0)               # elements, bytes, bits: never negative
+SHARE = Range(NUMBER, 0, 1)         # a fraction of a whole
+SAVING = Range(NUMBER, None, 1)     # 1 - x / reference: at most 1
+RATIO = Range(NUMBER, 0)            # a non-negative ratio
+
 # name -> (type, required); a dict type is a nested object schema, a list
 # type [schema] is an array of that schema.
 TENSOR = {
@@ -19,54 +34,71 @@ TENSOR = {
     "kind": (str, True),      # v | dv | theta | dtheta | state
     "role": (str, True),
     "phase": (str, True),     # forward | backward | optimizer
-    "group": (int, True),     # -1 for state
-    "shape": ([int], True),
-    "elements": (int, True),        # as stored
-    "paper_elements": (int, True),  # as the paper counts (loss at batch size)
-    "bytes_high": (int, True),      # paper model, 16 bits
-    "bytes_low": (int, True),       # paper model, 8 bits
+    "group": (Range(int, -1), True),  # -1 for state
+    "shape": ([COUNT], True),
+    "elements": (COUNT, True),        # as stored
+    "paper_elements": (COUNT, True),  # as the paper counts (loss at batch size)
+    "bytes_high": (COUNT, True),      # paper model, 16 bits
+    "bytes_low": (COUNT, True),       # paper model, 8 bits
     "format": (str, True),    # as written inside #mp.format<...>, or fp32
-    "bits": (int, True),
+    "bits": (Range(int, 1, 64), True),
     "demoted": (bool, True),
     "why": (str, True),
 }
 GROUP = {
-    "id": (int, True),
+    "id": (COUNT, True),
     "name": (str, True),
-    "elements": (int, True),
-    "share": (NUMBER, True),
-    "tensors": (int, True),
+    "elements": (COUNT, True),
+    "share": (SHARE, True),
+    "tensors": (COUNT, True),
     "decision": (str, True),  # high | low | mixed
 }
 PAPER = {
-    "elements": (int, True),
-    "bits": (int, True),
-    "bits_all16": (int, True),
-    "bits_fp32": (int, True),
-    "bit_ratio": (NUMBER, True),
-    "selection_ratio": (NUMBER, True),
-    "saving_vs_fp32": (NUMBER, True),
-    "saving_vs_all16": (NUMBER, True),
+    "elements": (COUNT, True),
+    "bits": (COUNT, True),
+    "bits_all16": (COUNT, True),
+    "bits_fp32": (COUNT, True),
+    # Against 16-bit high precision: negative for fp32 (more bits than all16).
+    "bit_ratio": (Range(NUMBER, None, 1), True),
+    "selection_ratio": (SHARE, True),
+    "saving_vs_fp32": (SAVING, True),
+    "saving_vs_all16": (SAVING, True),
 }
 PEAK = {
-    "bytes": (int, True),
-    "bytes_fp32": (int, True),
-    "bytes_all16": (int, True),
-    "persistent_bytes": (int, True),
-    "saving_vs_fp32": (NUMBER, True),
-    "saving_vs_all16": (NUMBER, True),
+    "bytes": (COUNT, True),
+    "bytes_fp32": (COUNT, True),
+    "bytes_all16": (COUNT, True),
+    "persistent_bytes": (COUNT, True),
+    "saving_vs_fp32": (SAVING, True),
+    "saving_vs_all16": (SAVING, True),
+}
+PLANNED = {                   # after mp-annotate-arena
+    "arena_bytes": (COUNT, True),
+    "live_peak_bytes": (COUNT, True),
+    "with_persistent_bytes": (COUNT, True),
+}
+MEASURED = {                  # with measured=FILE
+    "allocated_peak_bytes": (COUNT, True),
+    "with_persistent_bytes": (COUNT, True),
+    "storage": (bool, True),
+    "ratio_to_peak_model": (RATIO, True),
 }
 FUNCTION = {
     "name": (str, True),
     "policy": (dict, True),   # free-form: policy, ratio, order, ... as written
     "tensors": ([TENSOR], False),
     "groups": ([GROUP], True),
-    "totals": ({"paper": (PAPER, True), "peak": (PEAK, True)}, True),
+    "totals": ({"paper": (PAPER, True), "peak": (PEAK, True),
+                "planned": (PLANNED, False), "measured": (MEASURED, False)},
+               True),
 }
 SCHEMA = {
     "schema": (str, True),    # "mp-report/1"
     "functions": ([FUNCTION], True),
 }
+
+# Deeper than any valid report: a deeper file is refused before it is walked.
+MAX_DEPTH = 16
 
 ENUMS = {
     ("tensor", "kind"): {"v", "dv", "theta", "dtheta", "state"},
@@ -107,6 +139,17 @@ def _check(value, spec, path, errors, where):
         if not isinstance(value, dict):
             errors.append("%s: expected an object" % path)
         return
+    if isinstance(spec, Range):
+        _check(value, spec.types, path, errors, where)
+        if isinstance(value, bool) or not isinstance(value, spec.types):
+            return
+        if value != value or value in (float("inf"), float("-inf")):
+            errors.append("%s: %r is not a finite number" % (path, value))
+        elif spec.lo is not None and value < spec.lo:
+            errors.append("%s: %r is below %r" % (path, value, spec.lo))
+        elif spec.hi is not None and value > spec.hi:
+            errors.append("%s: %r is above %r" % (path, value, spec.hi))
+        return
     # bool is an int in Python: keep them apart.
     types = spec if isinstance(spec, tuple) else (spec,)
     if isinstance(value, bool) and bool not in types:
@@ -120,8 +163,25 @@ def _names(types):
     return " or ".join(t.__name__ for t in types)
 
 
+def _depth(value):
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
 def validate(obj):
     """Errors of `obj` against the mp-report/1 schema (empty when valid)."""
+    if _depth(obj) > MAX_DEPTH:
+        return ["$: nested deeper than %d levels" % MAX_DEPTH]
     errors = []
     _check(obj, SCHEMA, "$", errors, "root")
     if isinstance(obj, dict) and obj.get("schema") not in (None, "mp-report/1"):
@@ -136,6 +196,10 @@ def load(path):
             obj = json.load(f)
         except json.JSONDecodeError as err:
             raise ValueError("%s is not JSON: %s" % (path, err))
+        except RecursionError:
+            raise ValueError("%s is nested too deeply to be a report" % path)
+        except UnicodeDecodeError as err:
+            raise ValueError("%s is not UTF-8 text: %s" % (path, err))
     errors = validate(obj)
     if errors:
         raise ValueError("%s does not follow mp-report/1:\n  %s"

@@ -80,3 +80,28 @@ for args in (["emit", "vgg16"],
 # CHECK: rc=1 python3 -m mpt: error: cannot build squeezenet: maxpool3: max_pool2d: kernel [2, 2] does not fit the padded input [1, 1] (input [128, 512, 1, 1])
 # CHECK: rc=1 python3 -m mpt: error: --batch-norm is not an option of resnet18
 # CHECK: rc=1 python3 -m mpt: error: invalid function name '9lives'
+
+# validate-report: files that are not reports end in a message, never a
+# traceback (deep nesting, NaN, values out of range, binary data).
+tmp = tempfile.mkdtemp()
+cases = {
+    "deep.json": "[" * 100000 + "]" * 100000,
+    "nan.json": '{"schema": "mp-report/1", "functions": [{"name": "f", '
+                '"policy": {}, "groups": [{"id": 0, "name": "g", '
+                '"elements": 4, "share": NaN, "tensors": 1, '
+                '"decision": "low"}], "totals": {}}]}',
+    "binary.json": "\x93NUMPY\x00\xff",
+}
+for name, text in cases.items():
+    path = os.path.join(tmp, name)
+    with open(path, "w", encoding="latin1") as f:
+        f.write(text)
+    rc, out, err = run("validate-report", path)
+    assert "Traceback" not in err, err
+    print("%s rc=%d %s" % (name, rc, err.strip().splitlines()[0]))
+    if len(err.strip().splitlines()) > 1:
+        print("  " + err.strip().splitlines()[1].strip())
+# CHECK: deep.json rc=1 {{.*}}deep.json is nested too deeply to be a report
+# CHECK: nan.json rc=1 {{.*}}nan.json does not follow mp-report/1:
+# CHECK-NEXT: $.functions[0].groups[0].share: nan is not a finite number
+# CHECK: binary.json rc=1 {{.*}}binary.json is not
