@@ -32,7 +32,14 @@ config.substitutions.append(
 # mlir-opt plugin (lib/Plugin); built only with MP_LINK_MLIR_DYLIB=ON.
 mp_plugin = os.path.join(config.mp_obj_root, "lib", "MPPlugin.so")
 config.substitutions.append(("%mp_plugin", mp_plugin))
-if os.path.exists(mp_plugin):
+# A sanitized build's libraries need the sanitizer runtime loaded first,
+# which uninstrumented hosts (mlir-opt, python3) do not do: the plugin and
+# the ctypes tests are then skipped (docs/Reliability.md).
+if getattr(config, "mp_sanitize", False):
+    config.available_features.add("sanitize")
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+elif os.path.exists(mp_plugin):
     config.available_features.add("mp-plugin")
 
 llvm_config.use_default_substitutions()

@@ -10,6 +10,7 @@
 #include "mp/Dialect/MP/IR/MPOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mp;
@@ -90,6 +91,36 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
     return emitError(fn.getLoc()) << "training graph analysis needs a function with "
                              "one block";
   Block &body = fn.getBody().front();
+
+  // Every size the analyses add up (elements, bits at up to 64 per element,
+  // bytes) fits in int64_t when all values together hold at most 2^56
+  // elements; a larger step is refused rather than wrapped around.
+  int64_t total = 0;
+  auto count = [&](Value v) -> LogicalResult {
+    auto shaped = dyn_cast<ShapedType>(v.getType());
+    if (!shaped || !shaped.hasRank() || !shaped.hasStaticShape())
+      return success();
+    std::optional<int64_t> n = detail::getBoundedElementCount(shaped);
+    std::optional<int64_t> sum = n ? llvm::checkedAdd(total, *n) : std::nullopt;
+    if (!sum || *sum > (int64_t(1) << 56))
+      return emitError(v.getLoc())
+             << "the values of @" << fn.getSymName()
+             << " hold more than 2^56 elements in all (at a value of type "
+             << v.getType() << "); its sizes would overflow 64 bits";
+    total = *sum;
+    return success();
+  };
+  for (BlockArgument arg : body.getArguments())
+    if (failed(count(arg)))
+      return failure();
+  WalkResult walk = fn.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      if (failed(count(r)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
 
   auto openGroup = [&](Operation *opener, StringRef name) {
     TensorGroup group;

@@ -75,7 +75,9 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 /// Maps a tensor type to a spec; fails for types the runner cannot pass.
 static std::optional<TensorSpec> specOf(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape())
+  // A tensor too large for a size computation cannot be allocated either.
+  if (!tensor || !tensor.hasStaticShape() ||
+      !mp::detail::getBoundedElementCount(tensor))
     return std::nullopt;
   TensorSpec spec;
   spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
@@ -197,7 +199,8 @@ JitSession::create(ModuleOp module, const JitOptions &options) {
       if (!t)
         return makeError("@" + spec.name + " argument #" + llvm::Twine(i) +
                          " has type that the runner cannot pass (statically "
-                         "shaped tensors of f32, i32, i64 or i1 only)");
+                         "shaped tensors of f32, i32, i64 or i1 of at most "
+                         "2^48 elements only)");
       annotate(*t, fn.getArgAttrDict(i));
       t->classes = getClassCount(fn.getArgument(i));
       spec.args.push_back(*t);

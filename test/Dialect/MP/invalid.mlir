@@ -1280,3 +1280,22 @@ func.func @decode_guarded_narrow(%c: tensor<4xi8>, %p: i1) -> tensor<4xf32> {
   %x = mp.decode %c from <paper_152> or <paper_169> if %p : tensor<4xi8> -> tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// More elements than any size computation may hold (2^64 here: the count
+// itself wraps around in 64 bits).
+func.func @too_many_elements(%x: tensor<4294967296x4294967296xf32>) -> tensor<4294967296x4294967296xf32> {
+  // expected-error @+1 {{'mp.relu' op operand #0 ('tensor<4294967296x4294967296xf32>') has more than 2^48 elements, the most an mp tensor may have}}
+  %y = mp.relu %x : tensor<4294967296x4294967296xf32>
+  return %y : tensor<4294967296x4294967296xf32>
+}
+
+// -----
+
+// The pooled area H*W alone would wrap around: refused before lowering.
+func.func @pool_area_overflow(%x: tensor<1x1x4294967296x4294967296xf32>) -> tensor<1x1xf32> {
+  // expected-error @+1 {{'mp.global_avg_pool' op operand #0 ('tensor<1x1x4294967296x4294967296xf32>') has more than 2^48 elements, the most an mp tensor may have}}
+  %y = mp.global_avg_pool %x : tensor<1x1x4294967296x4294967296xf32> -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}

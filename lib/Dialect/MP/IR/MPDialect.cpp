@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mp/Dialect/MP/IR/MPDialect.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include "mp/Dialect/MP/IR/MPAttrs.h"
 #include "mp/Dialect/MP/IR/MPOps.h"
@@ -30,6 +31,38 @@ void MPDialect::initialize() {
 #include "mp/Dialect/MP/IR/MPOps.cpp.inc"
       >();
   registerAttributes();
+}
+
+std::optional<int64_t> mp::detail::getBoundedElementCount(ShapedType type) {
+  if (!type.hasRank() || !type.hasStaticShape())
+    return std::nullopt;
+  int64_t n = 1;
+  for (int64_t d : type.getShape()) {
+    std::optional<int64_t> next = llvm::checkedMul(n, d);
+    if (!next || *next > kMaxTensorElements)
+      return std::nullopt;
+    n = *next;
+  }
+  return n;
+}
+
+LogicalResult mp::detail::verifyBoundedSizes(Operation *op) {
+  auto check = [&](Type type, StringRef what, unsigned i) -> LogicalResult {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank() || !shaped.hasStaticShape() ||
+        getBoundedElementCount(shaped))
+      return success();
+    return op->emitOpError() << what << " #" << i << " (" << type
+                             << ") has more than 2^48 elements, the most an "
+                                "mp tensor may have";
+  };
+  for (auto [i, t] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(t, "operand", i)))
+      return failure();
+  for (auto [i, t] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(t, "result", i)))
+      return failure();
+  return success();
 }
 
 Phase mp::detail::getBuiltPhase(Operation *op, Phase kindPhase) {

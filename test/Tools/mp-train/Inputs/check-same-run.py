@@ -19,10 +19,13 @@ def records(path):
 
 def main():
     label, a, b, log_a, log_b = sys.argv[1:6]
-    names = sorted(os.listdir(a))
-    if names != sorted(os.listdir(b)) or not names:
+    # The tensors; state.json names each run's own log.
+    def tensors(d):
+        return sorted(n for n in os.listdir(d) if n.endswith(".npy"))
+    names = tensors(a)
+    if names != tensors(b) or not names:
         print("FAIL %s: saved tensors differ: %s vs %s" %
-              (label, names, sorted(os.listdir(b))))
+              (label, names, tensors(b)))
         return
     # .npy files hold a header and the raw data: equal files, equal tensors.
     differ = [n for n in names

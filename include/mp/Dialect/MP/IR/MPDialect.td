@@ -52,8 +52,12 @@ def MP_Dialect : Dialect {
   }];
 }
 
+// Every mp op refuses tensors whose element count could overflow a size
+// computation (mp/Dialect/MP/IR/MPTraits.h).
+def MP_BoundedSizes : NativeOpTrait<"BoundedSizes"> { let cppNamespace = "::mp"; }
+
 class MP_Op<string mnemonic, list<Trait> traits = []>
-    : Op<MP_Dialect, mnemonic, traits>;
+    : Op<MP_Dialect, mnemonic, !listconcat([MP_BoundedSizes], traits)>;
 
 //===----------------------------------------------------------------------===//
 // Type constraints

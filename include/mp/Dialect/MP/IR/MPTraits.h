@@ -14,7 +14,9 @@
 #ifndef MP_DIALECT_MP_IR_MPTRAITS_H
 #define MP_DIALECT_MP_IR_MPTRAITS_H
 
+#include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "mlir/IR/OpDefinition.h"
+#include <optional>
 #include "mp/Dialect/MP/IR/MPAttrs.h"
 
 namespace mp {
@@ -46,7 +48,26 @@ public:
   static constexpr Role kDefaultRole = Role::master_weight;
 };
 
+/// The most elements one tensor of an mp op may have: 2^48 (1 PiB of f32).
+/// Every size, index and byte count derived from a tensor then fits in 64
+/// bits with room for the sums the analyses form; larger tensors are
+/// refused by the verifier instead of wrapping around.
+inline constexpr int64_t kMaxTensorElements = int64_t(1) << 48;
+
+/// Verifies that every ranked tensor operand and result of the op has a
+/// static element count of at most kMaxTensorElements.
+template <typename ConcreteType>
+class BoundedSizes
+    : public mlir::OpTrait::TraitBase<ConcreteType, BoundedSizes> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op);
+};
+
 namespace detail {
+mlir::LogicalResult verifyBoundedSizes(mlir::Operation *op);
+/// The element count of `type`'s static shape, or nothing when a dimension
+/// is dynamic or the product exceeds kMaxTensorElements.
+std::optional<int64_t> getBoundedElementCount(mlir::ShapedType type);
 /// The phase of `op` as built: its `mp.phase` attribute where a gradient rule
 /// marked it, else `kindPhase`, the phase of its kind.
 Phase getBuiltPhase(mlir::Operation *op, Phase kindPhase);
@@ -54,6 +75,11 @@ Phase getBuiltPhase(mlir::Operation *op, Phase kindPhase);
 /// op is marked with a phase other than its kind's, then that phase's role.
 Role getBuiltRole(mlir::Operation *op, Phase kindPhase, Role kindRole);
 } // namespace detail
+
+template <typename ConcreteType>
+mlir::LogicalResult BoundedSizes<ConcreteType>::verifyTrait(mlir::Operation *op) {
+  return detail::verifyBoundedSizes(op);
+}
 
 } // namespace mp
 
