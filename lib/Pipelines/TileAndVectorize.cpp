@@ -604,8 +604,10 @@ static std::optional<double> estimateCost(const Nest &nest, Config &cfg,
   };
   double outer = 1;
   for (auto [d, dim] : llvm::enumerate(nest.dims)) {
-    bool inBlock = d == cfg.vdim || llvm::any_of(cfg.unroll, [&](auto u) {
-                     return u.first == d;
+    // (Structured bindings cannot be captured before C++20.)
+    unsigned di = d;
+    bool inBlock = di == cfg.vdim || llvm::any_of(cfg.unroll, [&](auto u) {
+                     return u.first == di;
                    });
     if (!dim.reduction && !inBlock)
       outer *= dim.size;
@@ -659,8 +661,9 @@ static std::optional<Config> chooseConfig(const Nest &nest, unsigned vectorBits,
           Config start = *local;
           for (auto [u, udim] : llvm::enumerate(nest.dims)) {
             if (u == v || udim.reduction || udim.size < 2 ||
-                llvm::any_of(start.unroll,
-                             [&](auto p) { return p.first == u; }))
+                llvm::any_of(start.unroll, [ui = unsigned(u)](auto p) {
+                  return p.first == ui;
+                }))
               continue;
             for (int64_t mu : kFactors) {
               if (mu > udim.size)
@@ -975,8 +978,8 @@ void NestEmitter::emit() {
     for (unsigned o : dim.orig)
       dimOfOrig[o] = d;
   for (auto [d, dim] : llvm::enumerate(nest.dims)) {
-    bool unrolled =
-        llvm::any_of(cfg.unroll, [&](auto u) { return u.first == d; });
+    bool unrolled = llvm::any_of(
+        cfg.unroll, [di = unsigned(d)](auto u) { return u.first == di; });
     if (dim.reduction) {
       if (d != cfg.vdim)
         reductionDims.push_back(d);
