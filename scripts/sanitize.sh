@@ -11,7 +11,7 @@ B=build-asan
 if [ ! -f $B/build.ninja ]; then
   cmake -G Ninja -S . -B $B -DCMAKE_C_COMPILER=clang-14 \
     -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMP_ENABLE_FUZZER=ON > $B.configure.log
+    -DMP_ENABLE_FUZZER=ON -DPython3_EXECUTABLE=/usr/bin/python3 > $B.configure.log
 fi
 ninja -C $B
 set +e

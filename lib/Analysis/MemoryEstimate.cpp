@@ -231,8 +231,7 @@ PeakMemory mp::estimatePeakMemory(const TrainingGraph &graph,
     live(0, last, bytesOf(t.value, assignment.formats[t.id]));
   }
   for (Operation *op : ops) {
-    if (op == terminator ||
-        isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(op))
+    if (op == terminator || op->hasTrait<TensorAlias>())
       continue;
     for (Value r : op->getResults()) {
       int64_t from = position[op];

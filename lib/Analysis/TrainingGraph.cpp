@@ -33,7 +33,7 @@ StringRef mp::stringifyTensorKind(TensorKind kind) {
 
 Value TrainingGraph::getRoot(Value value) {
   while (Operation *def = value.getDefiningOp()) {
-    if (!isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(def))
+    if (!def->hasTrait<TensorAlias>())
       break;
     value = def->getOperand(0);
   }
@@ -193,7 +193,7 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
   unsigned index = 0;
   for (Operation &op : body) {
     auto iface = dyn_cast<TrainingOpInterface>(&op);
-    if (!iface || isa<ReshapeOp, ChannelShuffleOp>(op))
+    if (!iface || op.hasTrait<TensorAlias>())
       continue;
     if (iface.getPhase() == Phase::forward) {
       std::string name = opName(&op, index++);
@@ -219,7 +219,8 @@ FailureOr<TrainingGraph> TrainingGraph::build(func::FuncOp fn) {
         info.group = op.getNumOperands() ? groupOf(op.getOperand(0)) : current;
         g.add(info);
       }
-      if (isa<Conv2dOp, LinearOp>(op)) {
+      if (auto layer = dyn_cast<ParameterOpInterface>(op);
+          layer && layer.getGemmInput()) {
         current = openGroup(&op, name);
         g.gemms.push_back(&op);
       }

@@ -164,9 +164,10 @@ static bool feedsGemm(Value v) {
     Value cur = work.pop_back_val();
     for (OpOperand &use : cur.getUses()) {
       Operation *user = use.getOwner();
-      if (isa<Conv2dOp, LinearOp>(user) && use.getOperandNumber() == 0)
+      auto layer = dyn_cast<ParameterOpInterface>(user);
+      if (layer && layer.getGemmInput() == cur)
         return true;
-      if (isa<ReshapeOp, ChannelShuffleOp, CastOp, GuardedCastOp>(user))
+      if (user->hasTrait<TensorAlias>())
         work.push_back(user->getResult(0));
     }
   }

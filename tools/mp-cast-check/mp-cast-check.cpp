@@ -622,7 +622,8 @@ compileRounders(MLIRContext &ctx, ArrayRef<FormatAttr> formats) {
   Location loc = UnknownLoc::get(&ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
-  for (auto [i, format] : llvm::enumerate(formats)) {
+  for (auto [i, f] : llvm::enumerate(formats)) {
+    FormatAttr format = f; // (a structured binding cannot be captured)
     buildElementwiseFunc(b, loc, "round_" + std::to_string(i), b.getF32Type(),
                          [&](OpBuilder &lb, Location l, Value x) {
                            return emitRoundToFormat(lb, l, x, format);

@@ -572,48 +572,16 @@ static int64_t injectBackwardFault(ModuleOp module, func::FuncOp fwd,
 // Random arguments
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// How a weight argument is used, for its initialization.
-enum class WeightUse { matrix, bias, gamma, other };
-} // namespace
-
-static WeightUse classify(BlockArgument arg, int64_t &fanIn) {
-  fanIn = 1;
-  for (Operation *user : arg.getUsers()) {
-    if (auto conv = dyn_cast<Conv2dOp>(user)) {
-      if (conv.getWeight() == arg) {
-        auto s = cast<ShapedType>(arg.getType()).getShape();
-        fanIn = s[1] * s[2] * s[3];
-        return WeightUse::matrix;
-      }
-      if (conv.getBias() == arg)
-        return WeightUse::bias;
-    } else if (auto lin = dyn_cast<LinearOp>(user)) {
-      if (lin.getWeight() == arg) {
-        fanIn = cast<ShapedType>(arg.getType()).getShape()[1];
-        return WeightUse::matrix;
-      }
-      if (lin.getBias() == arg)
-        return WeightUse::bias;
-    } else if (auto bn = dyn_cast<BatchNormOp>(user)) {
-      if (bn.getGamma() == arg)
-        return WeightUse::gamma;
-      if (bn.getBeta() == arg)
-        return WeightUse::bias;
+/// What a weight argument is, from the first op that takes it as a
+/// parameter (ParameterOpInterface); `kind` none when no op does.
+static ParameterUse classify(BlockArgument arg) {
+  for (OpOperand &use : arg.getUses())
+    if (auto layer = dyn_cast<ParameterOpInterface>(use.getOwner())) {
+      ParameterUse p = layer.getParameterUse(use.getOperandNumber());
+      if (p.kind != ParameterKind::none)
+        return p;
     }
-  }
-  return WeightUse::other;
-}
-
-/// Classes for random labels: dim 1 of the nll_loss input that reads them.
-static int64_t numClasses(BlockArgument label) {
-  for (Operation *user : label.getUsers()) {
-    if (auto nll = dyn_cast<NllLossOp>(user))
-      return cast<ShapedType>(nll.getInput().getType()).getShape()[1];
-    if (auto cc = dyn_cast<CountCorrectOp>(user))
-      return cast<ShapedType>(cc.getInput().getType()).getShape()[1];
-  }
-  return 10;
+  return {};
 }
 
 static HostTensor makeArgument(func::FuncOp fwd, unsigned i,
@@ -626,19 +594,19 @@ static HostTensor makeArgument(func::FuncOp fwd, unsigned i,
   if (spec.kind == ElementKind::f32) {
     float *p = t.as<float>();
     if (role == "weight") {
-      int64_t fanIn;
-      WeightUse use = classify(arg, fanIn);
+      ParameterUse use = classify(arg);
       for (int64_t k = 0; k < n; ++k) {
         double z = normal(rng), v;
-        switch (use) {
-        case WeightUse::matrix:
-          v = z / std::sqrt(double(fanIn));
+        switch (use.kind) {
+        case ParameterKind::gemmWeight:
+          v = z / std::sqrt(double(use.fanIn));
           break;
-        case WeightUse::gamma:
+        case ParameterKind::scale:
           v = 1.0 + 0.3 * z;
           break;
-        case WeightUse::bias:
-        case WeightUse::other:
+        case ParameterKind::bias:
+        case ParameterKind::shift:
+        case ParameterKind::none:
           v = 0.3 * z;
           break;
         }
@@ -655,7 +623,9 @@ static HostTensor makeArgument(func::FuncOp fwd, unsigned i,
     return t;
   }
   if (spec.kind == ElementKind::i32 || spec.kind == ElementKind::i64) {
-    int64_t classes = role == "label" ? numClasses(arg) : 1 << 20;
+    // Labels from the classes of the loss that reads them (JitSession).
+    int64_t classes =
+        role == "label" ? (spec.classes > 0 ? spec.classes : 10) : 1 << 20;
     std::uniform_int_distribution<int64_t> uni(0, classes - 1);
     for (int64_t k = 0; k < n; ++k) {
       int64_t v = role == "seed" ? int64_t(seed) * 7919 + 17 + i : uni(rng);

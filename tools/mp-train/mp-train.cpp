@@ -195,13 +195,9 @@ struct ModelInfo {
   func::FuncOp forward;
   SmallVector<int64_t, 4> inputShape; // B x C x H x W
   int64_t classes = 0;
-  /// How each weight is initialised: "conv", "linear", "bn_gamma", "zero",
-  /// with fan-in/out.
-  struct Init {
-    std::string kind;
-    int64_t fanIn = 1, fanOut = 1;
-  };
-  std::map<std::string, Init> init;
+  /// How each weight is initialised (ParameterOpInterface of the op that
+  /// takes it; zeros when none does).
+  std::map<std::string, ParameterUse> init;
 };
 
 static FailureOr<ModelInfo> inspect(ModuleOp module, std::string &error) {
@@ -248,29 +244,14 @@ static FailureOr<ModelInfo> inspect(ModuleOp module, std::string &error) {
     }
     if (role.getValue() != Role::weight)
       continue;
-    ModelInfo::Init init{"zero", 1, 1};
-    auto shape = cast<ShapedType>(arg.getType()).getShape();
-    for (OpOperand &use : arg.getUses()) {
-      Operation *user = use.getOwner();
-      unsigned idx = use.getOperandNumber();
-      if (isa<Conv2dOp>(user) && idx == 1) {
-        init = {"conv", shape[1] * shape[2] * shape[3],
-                shape[0] * shape[2] * shape[3]};
-      } else if (isa<LinearOp>(user) && idx == 1) {
-        init = {"linear", shape[1], shape[0]};
-      } else if ((isa<Conv2dOp, LinearOp>(user)) && idx == 2) {
-        auto w = cast<ShapedType>(user->getOperand(1).getType()).getShape();
-        int64_t fanIn = 1;
-        for (int64_t d : w.drop_front())
-          fanIn *= d;
-        init = {"bias", fanIn, 1};
-      } else if (isa<BatchNormOp>(user) && idx == 1) {
-        init = {"bn_gamma", 1, 1};
-      } else {
-        continue;
+    // The first op that takes it as a parameter says how it starts.
+    ParameterUse init;
+    for (OpOperand &use : arg.getUses())
+      if (auto layer = dyn_cast<ParameterOpInterface>(use.getOwner())) {
+        init = layer.getParameterUse(use.getOperandNumber());
+        if (init.kind != ParameterKind::none)
+          break;
       }
-      break;
-    }
     info.init[name.str()] = init;
   }
   if (info.inputShape.empty()) {
@@ -322,21 +303,27 @@ static void initialise(TrainState &st, const FunctionSpec &step,
       std::fill(p, p + n, v);
     } else if (a.role == "weight") {
       auto it = info.init.find(a.name);
-      ModelInfo::Init init = it == info.init.end() ? ModelInfo::Init{"zero"}
-                                                   : it->second;
-      if (init.kind == "conv") {
-        // Kaiming normal, fan_out, ReLU gain (the paper's ResNet init).
-        std::normal_distribution<float> d(0.0f, std::sqrt(2.0f / init.fanOut));
+      ParameterUse init = it == info.init.end() ? ParameterUse() : it->second;
+      switch (init.init) {
+      case ParameterInit::kaimingNormalFanOut: {
+        std::normal_distribution<float> d(0.0f,
+                                          std::sqrt(2.0f / init.fanOut));
         for (int64_t i = 0; i < n; ++i)
           p[i] = d(rng);
-      } else if (init.kind == "linear" || init.kind == "bias") {
-        // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        break;
+      }
+      case ParameterInit::uniformFanIn: {
         float b = 1.0f / std::sqrt(float(init.fanIn));
         std::uniform_real_distribution<float> d(-b, b);
         for (int64_t i = 0; i < n; ++i)
           p[i] = d(rng);
-      } else if (init.kind == "bn_gamma") {
+        break;
+      }
+      case ParameterInit::ones:
         std::fill(p, p + n, 1.0f);
+        break;
+      case ParameterInit::zeros:
+        break;
       }
     }
     st.tensors[key(a)] = std::move(t);

@@ -557,3 +557,50 @@ Role SGDOp::getResultRole(unsigned index) {
 
 #define GET_OP_CLASSES
 #include "mp/Dialect/MP/IR/MPOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// ParameterOpInterface
+//===----------------------------------------------------------------------===//
+
+/// The parameters of a GEMM: operand 1 is the weight, whose dimension 0 is
+/// the output features and whose other dimensions are reduced per output;
+/// operand 2, if present, is the bias.
+static ParameterUse getGemmParameterUse(Operation *op, unsigned index,
+                                        ParameterInit weightInit) {
+  auto w = cast<ShapedType>(op->getOperand(1).getType()).getShape();
+  int64_t window = 1; // kernel positions (1 for linear)
+  for (int64_t d : w.drop_front(2))
+    window *= d;
+  int64_t fanIn = w[1] * window, fanOut = w[0] * window;
+  if (index == 1)
+    return {ParameterKind::gemmWeight, weightInit, fanIn, fanOut};
+  if (index == 2 && op->getNumOperands() > 2)
+    return {ParameterKind::bias, ParameterInit::uniformFanIn, fanIn, 1};
+  return {};
+}
+
+ParameterUse Conv2dOp::getParameterUse(unsigned index) {
+  return getGemmParameterUse(*this, index, ParameterInit::kaimingNormalFanOut);
+}
+Value Conv2dOp::getGemmInput() { return getInput(); }
+
+ParameterUse LinearOp::getParameterUse(unsigned index) {
+  return getGemmParameterUse(*this, index, ParameterInit::uniformFanIn);
+}
+Value LinearOp::getGemmInput() { return getInput(); }
+
+/// gamma (operand 1) starts at one, beta (operand 2) at zero.
+static ParameterUse getNormParameterUse(unsigned index) {
+  if (index == 1)
+    return {ParameterKind::scale, ParameterInit::ones, 1, 1};
+  if (index == 2)
+    return {ParameterKind::shift, ParameterInit::zeros, 1, 1};
+  return {};
+}
+
+ParameterUse BatchNormOp::getParameterUse(unsigned index) {
+  return getNormParameterUse(index);
+}
+ParameterUse BatchNormInferenceOp::getParameterUse(unsigned index) {
+  return getNormParameterUse(index);
+}

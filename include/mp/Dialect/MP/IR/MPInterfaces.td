@@ -65,6 +65,34 @@ def MP_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def MP_ParameterOpInterface : OpInterface<"ParameterOpInterface"> {
+  let cppNamespace = "::mp";
+  let description = [{
+    Implemented by the ops that take trained parameters as operands (conv2d,
+    linear, the batch norms). Says which operands are parameters, what they
+    are (a GEMM weight, a bias, a scale, a shift), their fan-in and fan-out
+    and how a fresh model initialises them, and whether the op is a GEMM,
+    the layer kind around which the paper groups tensors. Analyses and
+    tools ask this interface instead of listing op kinds.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Returns what operand `index` is as a parameter; `kind` is
+        `ParameterKind::none` for operands that are not parameters.
+      }], "::mp::ParameterUse", "getParameterUse", (ins "unsigned":$index)>,
+    InterfaceMethod<[{
+        Returns the activation input of a GEMM op (the tensor multiplied by
+        its weight), or null when the op is not a GEMM.
+      }], "::mlir::Value", "getGemmInput", (ins), [{}], [{
+        return ::mlir::Value();
+      }]>,
+  ];
+}
+
+// The result is operand 0's tensor: re-viewed (reshape, channel shuffle)
+// or the same values rounded (casts). Analyses count it once, as its root.
+def MP_TensorAlias : NativeOpTrait<"TensorAlias"> { let cppNamespace = "::mp"; }
+
 def MP_ForwardPhase : NativeOpTrait<"ForwardPhase"> { let cppNamespace = "::mp"; }
 def MP_BackwardPhase : NativeOpTrait<"BackwardPhase"> { let cppNamespace = "::mp"; }
 def MP_OptimizerPhase : NativeOpTrait<"OptimizerPhase"> { let cppNamespace = "::mp"; }

@@ -38,7 +38,7 @@ class MP_BwdOp<string mnemonic, list<Trait> traits = [],
 // Cast
 //===----------------------------------------------------------------------===//
 
-def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType,
+def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType, MP_TensorAlias,
     DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>]> {
   let summary = "Round every element to a floating-point format";
   let description = [{
@@ -59,7 +59,7 @@ def MP_CastOp : MP_Op<"cast", [Pure, SameOperandsAndResultType,
   let hasFolder = 1;
 }
 
-def MP_GuardedCastOp : MP_Op<"guarded_cast", [Pure,
+def MP_GuardedCastOp : MP_Op<"guarded_cast", [Pure, MP_TensorAlias,
     AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<MP_DifferentiableOpInterface>]> {
   let summary = "Round to a low or a high format chosen at run time, counting overflows";
@@ -140,7 +140,8 @@ def MP_DecodeOp : MP_Op<"decode", [Pure]> {
 // Forward ops
 //===----------------------------------------------------------------------===//
 
-def MP_Conv2dOp : MP_FwdOp<"conv2d"> {
+def MP_Conv2dOp : MP_FwdOp<"conv2d", [DeclareOpInterfaceMethods<
+    MP_ParameterOpInterface, ["getGemmInput"]>]> {
   let summary = "2-D convolution (NCHW input, OIHW weight)";
   let description = [{
     `result[n, o, y, x] = bias[o] + sum_{c, ky, kx} input[n, g*C/G + c,
@@ -167,7 +168,8 @@ def MP_Conv2dOp : MP_FwdOp<"conv2d"> {
   let hasVerifier = 1;
 }
 
-def MP_LinearOp : MP_FwdOp<"linear"> {
+def MP_LinearOp : MP_FwdOp<"linear", [DeclareOpInterfaceMethods<
+    MP_ParameterOpInterface, ["getGemmInput"]>]> {
   let summary = "Fully connected layer: input x weight^T + bias";
   let description = [{
     `result[n, m] = bias[m] + sum_k input[n, k] * weight[m, k]`.
@@ -186,7 +188,8 @@ def MP_LinearOp : MP_FwdOp<"linear"> {
   let hasVerifier = 1;
 }
 
-def MP_BatchNormOp : MP_FwdOp<"batch_norm", [], ["getResultRole"]> {
+def MP_BatchNormOp : MP_FwdOp<"batch_norm",
+    [DeclareOpInterfaceMethods<MP_ParameterOpInterface>], ["getResultRole"]> {
   let summary = "Batch normalization in training mode";
   let description = [{
     Normalizes `input` (N x C or N x C x H x W) per channel with the batch
@@ -216,7 +219,8 @@ def MP_BatchNormOp : MP_FwdOp<"batch_norm", [], ["getResultRole"]> {
   let hasVerifier = 1;
 }
 
-def MP_BatchNormInferenceOp : MP_FwdOp<"batch_norm_inference"> {
+def MP_BatchNormInferenceOp : MP_FwdOp<"batch_norm_inference",
+    [DeclareOpInterfaceMethods<MP_ParameterOpInterface>]> {
   let summary = "Batch normalization with running statistics (evaluation)";
   let description = [{
     `result = (input - mean) / sqrt(var + eps) * gamma + beta` per channel,
@@ -327,7 +331,8 @@ def MP_SplitOp : MP_FwdOp<"split"> {
   let hasVerifier = 1;
 }
 
-def MP_ChannelShuffleOp : MP_FwdOp<"channel_shuffle", [SameOperandsAndResultType]> {
+def MP_ChannelShuffleOp : MP_FwdOp<"channel_shuffle",
+    [SameOperandsAndResultType, MP_TensorAlias]> {
   let summary = "ShuffleNet channel shuffle";
   let description = [{
     Views the C channels as a `groups x (C/groups)` matrix, transposes it and
@@ -344,7 +349,7 @@ def MP_ChannelShuffleOp : MP_FwdOp<"channel_shuffle", [SameOperandsAndResultType
   let hasVerifier = 1;
 }
 
-def MP_ReshapeOp : MP_FwdOp<"reshape"> {
+def MP_ReshapeOp : MP_FwdOp<"reshape", [MP_TensorAlias]> {
   let summary = "Reshape (flatten) a tensor in row-major order";
   let description = [{
     Reinterprets the elements in row-major order with a new shape of the same

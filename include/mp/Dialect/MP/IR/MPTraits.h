@@ -48,6 +48,33 @@ public:
   static constexpr Role kDefaultRole = Role::master_weight;
 };
 
+/// The result of the op is operand 0's tensor, re-viewed or rounded
+/// (TensorAlias in MPInterfaces.td).
+template <typename ConcreteType>
+class TensorAlias
+    : public mlir::OpTrait::TraitBase<ConcreteType, TensorAlias> {};
+
+/// What a parameter operand is (ParameterOpInterface).
+enum class ParameterKind { none, gemmWeight, bias, scale, shift };
+
+/// How a fresh model initialises a parameter.
+enum class ParameterInit {
+  zeros,
+  ones,
+  /// N(0, 2 / fan_out): Kaiming normal, fan-out mode, ReLU gain (the
+  /// paper's ResNet initialisation of convolutions).
+  kaimingNormalFanOut,
+  /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's default for linear
+  /// layers and for biases.
+  uniformFanIn,
+};
+
+struct ParameterUse {
+  ParameterKind kind = ParameterKind::none;
+  ParameterInit init = ParameterInit::zeros;
+  int64_t fanIn = 1, fanOut = 1;
+};
+
 /// The most elements one tensor of an mp op may have: 2^48 (1 PiB of f32).
 /// Every size, index and byte count derived from a tensor then fits in 64
 /// bits with room for the sums the analyses form; larger tensors are
