@@ -45,6 +45,19 @@ std::string npy::encodeHeader(StringRef descr, llvm::ArrayRef<int64_t> shape) {
   return out + dict;
 }
 
+std::string npy::getTensorFileStem(StringRef role, StringRef name) {
+  std::string out = role.str() + "@";
+  for (char c : name) {
+    if (c == '%')
+      out += "%25";
+    else if (c == '/')
+      out += "%2F";
+    else
+      out += c;
+  }
+  return out;
+}
+
 /// The text after `'key':` in a header dictionary.
 static std::optional<StringRef> headerField(StringRef header, StringRef key) {
   std::string quoted = ("'" + key + "'").str();

@@ -173,13 +173,15 @@ class ImportResult:
         return self.builder.num_parameters()
 
     def save_weights(self, directory):
-        """Writes `<role>@<mp.name>.npy` per weight and BN statistic (the
-        layout of mp-train's --save); returns the list of paths."""
+        """Writes `<role>@<mp.name>.npy` per weight and BN statistic, with
+        '%' and '/' in names written %25 and %2F (the naming rule of
+        mp-train's checkpoints and the TOSA importer); returns the paths."""
         import numpy as np
         os.makedirs(directory, exist_ok=True)
         paths = []
         for role, name, value in self.tensors:
-            path = os.path.join(directory, "%s@%s.npy" % (role, name))
+            stem = "%s@%s" % (role, name.replace("%", "%25").replace("/", "%2F"))
+            path = os.path.join(directory, stem + ".npy")
             np.save(path, np.ascontiguousarray(value, dtype=np.float32))
             paths.append(path)
         return paths

@@ -657,8 +657,12 @@ compileRounders(MLIRContext &ctx, ArrayRef<FormatAttr> formats) {
   if (failed(pm.run(*module)))
     return llvm::createStringError("lowering to LLVM failed:\n" + diagText);
 
+  // ExecutionEngineOptions::transformer is a function_ref: the function it
+  // refers to must outlive create() (found by the sanitized build).
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(3, 0, nullptr);
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.transformer = transformer;
   options.enableGDBNotificationListener = false;
   options.enablePerfNotificationListener = false;
   return ExecutionEngine::create(*module, options);

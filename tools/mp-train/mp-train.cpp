@@ -25,6 +25,7 @@
 #include "mp/Runner/Checkpoint.h"
 #include "mp/Runner/Datasets.h"
 #include "mp/Runner/JitSession.h"
+#include "mp/Support/Npy.h"
 #include "mp/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -340,21 +341,10 @@ static void initialise(TrainState &st, const FunctionSpec &step,
 // the promotions, the log's length and the run's configuration. Resuming
 // from it at any step continues the run bit for bit.
 
-/// The file stem of a state tensor: "weight:conv1.weight" ->
-/// "weight@conv1.weight"; '%' and '/' (ONNX names) are escaped.
+/// The file stem of a state tensor "role:name" (mp/Support/Npy.h).
 static std::string fileStem(StringRef key) {
-  std::string out;
-  for (char c : key) {
-    if (c == ':')
-      out += '@';
-    else if (c == '%')
-      out += "%25";
-    else if (c == '/')
-      out += "%2F";
-    else
-      out += c;
-  }
-  return out;
+  auto [role, name] = key.split(':');
+  return npy::getTensorFileStem(role, name);
 }
 
 static json::Object statsToJson(const EpochStats &s) {

@@ -48,6 +48,13 @@ struct Array {
 llvm::Expected<Array> parse(llvm::StringRef bytes, llvm::StringRef name,
                             unsigned (*elementBytes)(llvm::StringRef descr));
 
+/// The file stem of a parameter or state tensor in a weights directory or a
+/// checkpoint: `<role>@<name>` ("weight@conv1.weight"), with '%' and '/' in
+/// the name (ONNX node names) written "%25" and "%2F". The one naming rule
+/// of mp-train checkpoints, the TOSA importer's and the ONNX importer's
+/// weight files.
+std::string getTensorFileStem(llvm::StringRef role, llvm::StringRef name);
+
 } // namespace mp::npy
 
 #endif // MP_SUPPORT_NPY_H

@@ -1167,7 +1167,9 @@ LogicalResult TosaImporter::writeWeights() {
                           << options.weightsDir << "': " << ec.message();
   for (const Param &p : params) {
     SmallString<128> path(options.weightsDir);
-    llvm::sys::path::append(path, p.name + ".npy");
+    // Every imported parameter is a weight (mp/Support/Npy.h names it).
+    llvm::sys::path::append(path,
+                            npy::getTensorFileStem("weight", p.name) + ".npy");
     std::string error;
     if (failed(writeNpyF32(path, p.shape, p.data, error)))
       return fn.emitError() << "cannot write '" << path << "': " << error;

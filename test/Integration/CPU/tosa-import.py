@@ -229,7 +229,7 @@ assert names[:2] == ["input", "label"], names
 np.save(os.path.join(tmp, "input.npy"), np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
 np.save(os.path.join(tmp, "label.npy"), labels)
 inputs = [os.path.join(tmp, "input.npy"), os.path.join(tmp, "label.npy")]
-inputs += [os.path.join(wdir, n + ".npy") for n in names[2:]]
+inputs += [os.path.join(wdir, "weight@" + n + ".npy") for n in names[2:]]
 flags = sum((["--input", p] for p in inputs), [])
 
 # The same function returning its logits (the log_softmax operand).
